@@ -1,0 +1,137 @@
+// Package db opens coursevault's SQLite database, applies its embedded
+// migrations and holds the typed queries for every table.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// DB is the application's database. It keeps two pools on the same file:
+//
+//   - one writer connection. SQLite allows a single writer at a time; funnelling
+//     every write through one connection whose transactions start with BEGIN
+//     IMMEDIATE means our own writers queue in Go instead of failing with
+//     SQLITE_BUSY (a deferred transaction that reads first and then writes can
+//     fail that way even with busy_timeout). busy_timeout still covers other
+//     processes, such as the CLI, writing to the same file.
+//   - a pool of read-only connections. In WAL mode readers never block the writer
+//     nor each other, so pages, polls and long export reads run beside writes.
+//
+// Never call a DB method that writes from inside InTx: the single writer is busy
+// with the transaction and the call would wait forever.
+type DB struct {
+	*Queries // reads, on the reader pool
+
+	w *sql.DB
+	r *sql.DB
+}
+
+// Path-independent connection settings. synchronous=NORMAL is durable across
+// process crashes in WAL mode (only a power cut may lose the last commits);
+// attachment bytes are fsynced separately before their rows commit.
+const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+
+// Open opens (creating if needed) the database file at path and migrates it to
+// the schema this binary knows. A file that is not SQLite, or carries a newer
+// schema, is refused without being changed.
+func Open(ctx context.Context, path string) (*DB, error) {
+	u := "file:" + (&url.URL{Path: path}).EscapedPath()
+	w, err := sql.Open("sqlite", u+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, describeOpenError(path, err)
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, describeOpenError(path, err)
+	}
+	r, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &DB{Queries: &Queries{q: r}, w: w, r: r}, nil
+}
+
+func describeOpenError(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_NOTADB || se.Code() == sqlite3.SQLITE_CORRUPT) {
+		return fmt.Errorf("db: %s is not a coursevault database (not SQLite or damaged); nothing was changed", path)
+	}
+	return fmt.Errorf("db: open %s: %w", path, err)
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	return errors.Join(d.r.Close(), d.w.Close())
+}
+
+// InTx runs fn in one immediate write transaction on the writer connection and
+// commits if fn returns nil. Everything fn does through tx commits together or
+// not at all (an export row and its job, for instance).
+func (d *DB) InTx(ctx context.Context, fn func(tx *Queries) error) error {
+	tx, err := d.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	if err := fn(&Queries{q: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// Queries holds every typed query. The same methods run on the reader pool
+// (DB's embedded Queries) and inside a write transaction (InTx's tx).
+type Queries struct {
+	q querier
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// ErrNotFound is returned by single-row lookups that match nothing.
+var ErrNotFound = errors.New("not found")
+
+// IsUniqueViolation reports whether err is a UNIQUE constraint failure.
+func IsUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
+// notFound turns sql.ErrNoRows into ErrNotFound, wrapping with what was looked up.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("db: %s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("db: %s: %w", what, err)
+}
+
+// likeEscape escapes % and _ for a LIKE pattern with ESCAPE '\'.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
