@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -129,9 +128,4 @@ func notFound(err error, what string) error {
 		return fmt.Errorf("db: %s: %w", what, ErrNotFound)
 	}
 	return fmt.Errorf("db: %s: %w", what, err)
-}
-
-// likeEscape escapes % and _ for a LIKE pattern with ESCAPE '\'.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

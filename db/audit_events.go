@@ -1,0 +1,53 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// AuditEvent records who did what to which course, when and from where.
+type AuditEvent struct {
+	ID       int64
+	At       time.Time
+	UserID   int64 // 0: anonymous or system
+	Action   string
+	CourseID int64 // 0: none
+	Subject  string
+	RemoteIP string
+	Detail   string
+}
+
+// InsertAuditEvent appends an event to the audit log.
+func (q *Queries) InsertAuditEvent(ctx context.Context, e AuditEvent) error {
+	_, err := q.q.ExecContext(ctx, `
+		INSERT INTO audit_events (at, user_id, action, course_id, subject, remote_ip, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.At.UTC(), nullID(e.UserID), e.Action, nullID(e.CourseID), e.Subject, e.RemoteIP, e.Detail)
+	if err != nil {
+		return fmt.Errorf("db: audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// AuditEvents lists a course's events, newest first; courseID 0 lists all.
+func (q *Queries) AuditEvents(ctx context.Context, courseID int64, limit int) ([]AuditEvent, error) {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT id, at, coalesce(user_id, 0), action, coalesce(course_id, 0), subject, remote_ip, detail
+		  FROM audit_events
+		 WHERE ? = 0 OR course_id = ?
+		 ORDER BY id DESC LIMIT ?`, courseID, courseID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: list audit events: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		var e AuditEvent
+		if err := rows.Scan(&e.ID, &e.At, &e.UserID, &e.Action, &e.CourseID, &e.Subject, &e.RemoteIP, &e.Detail); err != nil {
+			return nil, fmt.Errorf("db: list audit events: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
