@@ -1,0 +1,330 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// The course archive (package jobs/archive) reads a whole course table by table.
+// Every query here streams: rows go to a callback one at a time and are never
+// collected, so memory stays flat whatever the course size. Orders follow the
+// indexes (assignments by position, then submissions by student, then results
+// by submission), which keeps the output stable without SQLite sorting big rows
+// (stdout) in a temp b-tree.
+
+// ReadTx runs fn in one read transaction on the reader pool, so every query fn
+// makes sees the same snapshot of the database (WAL): an archive never mixes
+// rows from before and after a concurrent write. Writes through tx fail
+// (the reader pool is query_only).
+func (d *DB) ReadTx(ctx context.Context, fn func(tx *Queries) error) error {
+	tx, err := d.r.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(&Queries{q: tx})
+}
+
+// ArchiveCounts is how many rows of each table an archive of a course holds,
+// counted before writing so progress has a total.
+type ArchiveCounts struct {
+	Periods, Members, Assignments, Submissions int64
+	BuildResults, TestResults, Scores          int64
+	StaticFiles                                int64
+}
+
+// Total is the number of rows of every table together.
+func (c ArchiveCounts) Total() int64 {
+	return 1 + c.Periods + c.Members + c.Assignments + c.Submissions +
+		c.BuildResults + c.TestResults + c.Scores + c.StaticFiles // 1: the course row
+}
+
+// CountArchiveRows counts a course's rows in every table the archive exports.
+// It reads indexes only, never the stdout columns.
+func (q *Queries) CountArchiveRows(ctx context.Context, courseID int64) (ArchiveCounts, error) {
+	var c ArchiveCounts
+	err := q.q.QueryRowContext(ctx, `
+		SELECT (SELECT count(*) FROM periods WHERE course_id = ?1),
+		       (SELECT count(*) FROM memberships WHERE course_id = ?1),
+		       (SELECT count(*) FROM assignments WHERE course_id = ?1),
+		       (SELECT count(*) FROM submissions s JOIN assignments a ON a.id = s.assignment_id
+		         WHERE a.course_id = ?1),
+		       (SELECT count(*) FROM build_results b JOIN submissions s ON s.id = b.submission_id
+		          JOIN assignments a ON a.id = s.assignment_id WHERE a.course_id = ?1),
+		       (SELECT count(*) FROM test_results t JOIN submissions s ON s.id = t.submission_id
+		          JOIN assignments a ON a.id = s.assignment_id WHERE a.course_id = ?1),
+		       (SELECT count(*) FROM scores sc JOIN assignments a ON a.id = sc.assignment_id
+		         WHERE a.course_id = ?1),
+		       (SELECT count(*) FROM static_files WHERE course_id = ?1)`, courseID).
+		Scan(&c.Periods, &c.Members, &c.Assignments, &c.Submissions,
+			&c.BuildResults, &c.TestResults, &c.Scores, &c.StaticFiles)
+	if err != nil {
+		return ArchiveCounts{}, fmt.Errorf("db: count archive rows of course %d: %w", courseID, err)
+	}
+	return c, nil
+}
+
+// StdoutTotals returns how many build and test results of a course carry
+// stdout and how many bytes of it they hold: what "include stdout" adds to an
+// archive before compression. octet_length reads the size from the record
+// header without loading the text (overflow pages), so this stays cheap.
+func (q *Queries) StdoutTotals(ctx context.Context, courseID int64) (outputs, bytes int64, err error) {
+	err = q.q.QueryRowContext(ctx, `
+		SELECT coalesce(sum(octet_length(b.stdout) > 0), 0) + (
+		         SELECT coalesce(sum(octet_length(t.stdout) > 0), 0)
+		           FROM test_results t JOIN submissions s ON s.id = t.submission_id
+		           JOIN assignments a ON a.id = s.assignment_id WHERE a.course_id = ?1),
+		       coalesce(sum(octet_length(b.stdout)), 0) + (
+		         SELECT coalesce(sum(octet_length(t.stdout)), 0)
+		           FROM test_results t JOIN submissions s ON s.id = t.submission_id
+		           JOIN assignments a ON a.id = s.assignment_id WHERE a.course_id = ?1)
+		  FROM build_results b JOIN submissions s ON s.id = b.submission_id
+		  JOIN assignments a ON a.id = s.assignment_id
+		 WHERE a.course_id = ?1`, courseID).Scan(&outputs, &bytes)
+	if err != nil {
+		return 0, 0, fmt.Errorf("db: sum stdout of course %d: %w", courseID, err)
+	}
+	return outputs, bytes, nil
+}
+
+// EachPeriod calls fn with each period of a course, by position and name.
+func (q *Queries) EachPeriod(ctx context.Context, courseID int64, fn func(Period) error) error {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT id, course_id, name, position FROM periods
+		 WHERE course_id = ? ORDER BY position, name`, courseID)
+	if err != nil {
+		return fmt.Errorf("db: stream periods of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p Period
+		if err := rows.Scan(&p.ID, &p.CourseID, &p.Name, &p.Position); err != nil {
+			return fmt.Errorf("db: stream periods of course %d: %w", courseID, err)
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("db: stream periods of course %d: %w", courseID, err)
+	}
+	return nil
+}
+
+// MemberRow is a membership with the user fields a course admin may see.
+// It deliberately has no password hash, site-admin or disabled flag.
+type MemberRow struct {
+	ID                int64 // membership id
+	UserID            int64
+	Email             string
+	Name              string
+	GivenName         string
+	FamilyName        string
+	Role              string
+	PeriodID          int64  // 0: none
+	PeriodName        string // "": none
+	StudentIdentifier string
+	CreatedAt         time.Time
+}
+
+// EachMember calls fn with each member of a course, by membership id.
+func (q *Queries) EachMember(ctx context.Context, courseID int64, fn func(MemberRow) error) error {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT m.id, u.id, u.email, u.name, u.given_name, u.family_name, m.role,
+		       m.period_id, coalesce(p.name, ''), m.student_identifier, m.created_at
+		  FROM memberships m
+		  JOIN users u ON u.id = m.user_id
+		  LEFT JOIN periods p ON p.id = m.period_id
+		 WHERE m.course_id = ?
+		 ORDER BY m.id`, courseID)
+	if err != nil {
+		return fmt.Errorf("db: stream members of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m MemberRow
+		var period sql.NullInt64
+		if err := rows.Scan(&m.ID, &m.UserID, &m.Email, &m.Name, &m.GivenName, &m.FamilyName, &m.Role,
+			&period, &m.PeriodName, &m.StudentIdentifier, &m.CreatedAt); err != nil {
+			return fmt.Errorf("db: stream members of course %d: %w", courseID, err)
+		}
+		m.PeriodID = period.Int64
+		m.CreatedAt = m.CreatedAt.UTC()
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("db: stream members of course %d: %w", courseID, err)
+	}
+	return nil
+}
+
+// EachAssignment calls fn with each assignment of a course, in course order.
+func (q *Queries) EachAssignment(ctx context.Context, courseID int64, fn func(Assignment) error) error {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT id, course_id, name, kind, position, opens_at, due_at, points
+		  FROM assignments WHERE course_id = ? ORDER BY position, id`, courseID)
+	if err != nil {
+		return fmt.Errorf("db: stream assignments of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Assignment
+		var opens, due sql.NullTime
+		if err := rows.Scan(&a.ID, &a.CourseID, &a.Name, &a.Kind, &a.Position, &opens, &due, &a.Points); err != nil {
+			return fmt.Errorf("db: stream assignments of course %d: %w", courseID, err)
+		}
+		a.OpensAt, a.DueAt = timePtr(opens), timePtr(due)
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("db: stream assignments of course %d: %w", courseID, err)
+	}
+	return nil
+}
+
+// EachSubmission calls fn with each submission of a course, by assignment
+// (course order), student and id.
+func (q *Queries) EachSubmission(ctx context.Context, courseID int64, fn func(Submission) error) error {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT s.id, s.assignment_id, s.user_id, s.commit_sha, s.state, s.created_at, s.updated_at
+		  FROM assignments a
+		  JOIN submissions s ON s.assignment_id = a.id
+		 WHERE a.course_id = ?
+		 ORDER BY a.position, a.id, s.user_id, s.id`, courseID)
+	if err != nil {
+		return fmt.Errorf("db: stream submissions of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s Submission
+		if err := rows.Scan(&s.ID, &s.AssignmentID, &s.UserID, &s.CommitSHA, &s.State, &s.CreatedAt, &s.UpdatedAt); err != nil {
+			return fmt.Errorf("db: stream submissions of course %d: %w", courseID, err)
+		}
+		s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("db: stream submissions of course %d: %w", courseID, err)
+	}
+	return nil
+}
+
+// BuildResultRow is the build outcome of a submission. StdoutBytes is always
+// set; Stdout only when asked for.
+type BuildResultRow struct {
+	BuildResult
+	StdoutBytes int64
+}
+
+// EachBuildResult calls fn with each build result of a course, in submission
+// order. withStdout false leaves Stdout empty and never reads the text.
+func (q *Queries) EachBuildResult(ctx context.Context, courseID int64, withStdout bool, fn func(BuildResultRow) error) error {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT b.id, b.submission_id, b.passed,
+		       CASE WHEN ?2 THEN b.stdout ELSE '' END, octet_length(b.stdout), b.created_at
+		  FROM assignments a
+		  JOIN submissions s ON s.assignment_id = a.id
+		  JOIN build_results b ON b.submission_id = s.id
+		 WHERE a.course_id = ?1
+		 ORDER BY a.position, a.id, s.user_id, s.id`, courseID, withStdout)
+	if err != nil {
+		return fmt.Errorf("db: stream build results of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r BuildResultRow
+		if err := rows.Scan(&r.ID, &r.SubmissionID, &r.Passed, &r.Stdout, &r.StdoutBytes, &r.CreatedAt); err != nil {
+			return fmt.Errorf("db: stream build results of course %d: %w", courseID, err)
+		}
+		r.CreatedAt = r.CreatedAt.UTC()
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("db: stream build results of course %d: %w", courseID, err)
+	}
+	return nil
+}
+
+// TestResultRow is one test's outcome for a submission. StdoutBytes is always
+// set; Stdout only when asked for.
+type TestResultRow struct {
+	TestResult
+	StdoutBytes int64
+}
+
+// EachTestResult calls fn with each test result of a course, in submission
+// order then id. withStdout false leaves Stdout empty and never reads the text.
+func (q *Queries) EachTestResult(ctx context.Context, courseID int64, withStdout bool, fn func(TestResultRow) error) error {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT t.id, t.submission_id, t.name, t.passed, t.message,
+		       CASE WHEN ?2 THEN t.stdout ELSE '' END, octet_length(t.stdout), t.created_at
+		  FROM assignments a
+		  JOIN submissions s ON s.assignment_id = a.id
+		  JOIN test_results t ON t.submission_id = s.id
+		 WHERE a.course_id = ?1
+		 ORDER BY a.position, a.id, s.user_id, s.id, t.id`, courseID, withStdout)
+	if err != nil {
+		return fmt.Errorf("db: stream test results of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r TestResultRow
+		if err := rows.Scan(&r.ID, &r.SubmissionID, &r.Name, &r.Passed, &r.Message, &r.Stdout, &r.StdoutBytes, &r.CreatedAt); err != nil {
+			return fmt.Errorf("db: stream test results of course %d: %w", courseID, err)
+		}
+		r.CreatedAt = r.CreatedAt.UTC()
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("db: stream test results of course %d: %w", courseID, err)
+	}
+	return nil
+}
+
+// EachScore calls fn with each score of a course, by assignment (course
+// order) and student.
+func (q *Queries) EachScore(ctx context.Context, courseID int64, fn func(Score) error) error {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT sc.id, sc.assignment_id, sc.user_id, sc.fraction, sc.status, sc.late, sc.submitted_at, sc.updated_at
+		  FROM assignments a
+		  JOIN scores sc ON sc.assignment_id = a.id
+		 WHERE a.course_id = ?
+		 ORDER BY a.position, a.id, sc.user_id`, courseID)
+	if err != nil {
+		return fmt.Errorf("db: stream scores of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s Score
+		var fraction sql.NullFloat64
+		var submitted sql.NullTime
+		if err := rows.Scan(&s.ID, &s.AssignmentID, &s.UserID, &fraction, &s.Status, &s.Late, &submitted, &s.UpdatedAt); err != nil {
+			return fmt.Errorf("db: stream scores of course %d: %w", courseID, err)
+		}
+		if fraction.Valid {
+			f := fraction.Float64
+			s.Fraction = &f
+		}
+		s.SubmittedAt = timePtr(submitted)
+		s.UpdatedAt = s.UpdatedAt.UTC()
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("db: stream scores of course %d: %w", courseID, err)
+	}
+	return nil
+}
