@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"coursevault/db"
+	"coursevault/web/auth"
+)
+
+// subcommand checks that args start with the one verb a command takes.
+func subcommand(args []string, verb string) ([]string, error) {
+	if len(args) == 0 || args[0] != verb {
+		return nil, fmt.Errorf("%w: expected %q", errUsage, verb)
+	}
+	return args[1:], nil
+}
+
+func runUser(ctx context.Context, args []string, stdout io.Writer) error {
+	args, err := subcommand(args, "add")
+	if err != nil {
+		return err
+	}
+	f := newFlags("user add")
+	dataDir := f.dataDir()
+	email := f.String("email", "", "email address (sign-in name)")
+	name := f.String("name", "", "display name")
+	siteAdmin := f.Bool("site-admin", false, "may see and export every course")
+	pwStdin := f.Bool("password-stdin", false, "read the password from the first line of standard input")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *email == "" || *name == "" {
+		return fmt.Errorf("%w: --email and --name are required", errUsage)
+	}
+	hash := ""
+	if *pwStdin {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		if hash, err = auth.HashPassword(strings.TrimRight(line, "\r\n")); err != nil {
+			return err
+		}
+	}
+	d, err := openDB(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	given, family, _ := strings.Cut(*name, " ")
+	var id int64
+	err = d.InTx(ctx, func(tx *db.Queries) error {
+		id, err = tx.InsertUser(ctx, db.User{Email: *email, Name: *name, GivenName: given, FamilyName: family,
+			PasswordHash: hash, SiteAdmin: *siteAdmin, CreatedAt: time.Now()})
+		return err
+	})
+	if db.IsUniqueViolation(err) {
+		return fmt.Errorf("a user with email %s already exists", *email)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added user %d <%s>", id, *email)
+	if hash == "" {
+		fmt.Fprint(stdout, " (no password: they cannot sign in until one is set with --password-stdin)")
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+func runMember(ctx context.Context, args []string, stdout io.Writer) error {
+	args, err := subcommand(args, "add")
+	if err != nil {
+		return err
+	}
+	f := newFlags("member add")
+	dataDir := f.dataDir()
+	courseRef := f.String("course", "", "course id or code")
+	email := f.String("email", "", "the user's email")
+	role := f.String("role", "", "admin, teacher, ta or student")
+	period := f.String("period", "", "period name (students)")
+	studentID := f.String("student-id", "", "student identifier, kept as text (students)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	switch *role {
+	case db.RoleAdmin, db.RoleTeacher, db.RoleTA, db.RoleStudent:
+	default:
+		return fmt.Errorf("%w: --role must be admin, teacher, ta or student", errUsage)
+	}
+	if *courseRef == "" || *email == "" {
+		return fmt.Errorf("%w: --course and --email are required", errUsage)
+	}
+	d, err := openDB(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	course, err := findCourse(ctx, d, *courseRef)
+	if err != nil {
+		return err
+	}
+	u, err := d.UserByEmail(ctx, *email)
+	if errors.Is(err, db.ErrNotFound) {
+		return fmt.Errorf("no user with email %s (add one with 'coursevault user add')", *email)
+	}
+	if err != nil {
+		return err
+	}
+	m := db.Membership{CourseID: course.ID, UserID: u.ID, Role: *role, StudentIdentifier: *studentID, CreatedAt: time.Now()}
+	if *period != "" {
+		p, err := d.PeriodByName(ctx, course.ID, *period)
+		if errors.Is(err, db.ErrNotFound) {
+			return fmt.Errorf("course %s has no period %q", course.Code, *period)
+		}
+		if err != nil {
+			return err
+		}
+		m.PeriodID = p.ID
+	}
+	err = d.InTx(ctx, func(tx *db.Queries) error { _, err := tx.InsertMembership(ctx, m); return err })
+	if db.IsUniqueViolation(err) {
+		return fmt.Errorf("%s is already a member of %s", *email, course.Code)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s is now %s in %s\n", *email, *role, course.Code)
+	return nil
+}
+
+// findCourse resolves a course by numeric id or by code.
+func findCourse(ctx context.Context, d *db.DB, ref string) (db.Course, error) {
+	var c db.Course
+	var err error
+	if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
+		c, err = d.CourseByID(ctx, id)
+	} else {
+		c, err = d.CourseByCode(ctx, ref)
+	}
+	if errors.Is(err, db.ErrNotFound) {
+		return c, fmt.Errorf("no course %q", ref)
+	}
+	return c, err
+}
+
+func runToken(ctx context.Context, args []string, stdout io.Writer) error {
+	args, err := subcommand(args, "create")
+	if err != nil {
+		return err
+	}
+	f := newFlags("token create")
+	dataDir := f.dataDir()
+	email := f.String("email", "", "the user the token acts as")
+	name := f.String("name", "", "a note to recognise the token by")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("%w: --email is required", errUsage)
+	}
+	d, err := openDB(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	u, err := d.UserByEmail(ctx, *email)
+	if errors.Is(err, db.ErrNotFound) {
+		return fmt.Errorf("no user with email %s", *email)
+	}
+	if err != nil {
+		return err
+	}
+	token, hash := auth.NewAccessToken()
+	err = d.InTx(ctx, func(tx *db.Queries) error {
+		_, err := tx.InsertAccessToken(ctx, u.ID, hash, *name, time.Now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}

@@ -1,0 +1,160 @@
+// Command coursevault is a self-hosted web app that lets course staff get
+// their course's data out: zip backups and performance-book workbooks.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"coursevault/db"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// command is one sub-command of the binary.
+type command struct {
+	name  string
+	args  string // usage after the name
+	about string
+	run   func(ctx context.Context, args []string, stdout io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "[flags]", "run the web server and the job worker", runServe},
+		{"demo", "[flags]", "fill an empty database with deterministic demo data", runDemo},
+		{"user", "add --email E --name N [--site-admin] [--password-stdin]", "add a user", runUser},
+		{"member", "add --course ID|CODE --email E --role admin|teacher|ta|student [--period P] [--student-id ID]", "put a user in a course", runMember},
+		{"token", "create --email E [--name N]", "print a new personal access token for the API", runToken},
+		{"version", "", "print the version", runVersion},
+	}
+}
+
+// errUsage marks a wrong command line: usage is printed and the exit code is 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout)
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(stderr, "coursevault: %v\nusage: coursevault %s %s\n", err, c.name, c.args)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "coursevault %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "coursevault: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: coursevault <command> [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.about)
+	}
+	fmt.Fprintln(w, "\nEvery flag can also be set by an environment variable: --data-dir is COURSEVAULT_DATA_DIR.\nRun 'coursevault <command> -h' for a command's flags.")
+}
+
+// flags is a command's flag set whose defaults come from COURSEVAULT_* variables.
+type flags struct {
+	*flag.FlagSet
+}
+
+func newFlags(name string) flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return flags{fs}
+}
+
+// parse reads env defaults and then the command line. Errors are usage errors.
+func (f flags) parse(args []string) error {
+	var envErr error
+	f.VisitAll(func(fl *flag.Flag) {
+		key := "COURSEVAULT_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		if v, ok := os.LookupEnv(key); ok && envErr == nil {
+			if err := fl.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %v", key, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return fmt.Errorf("%w: %v", errUsage, envErr)
+	}
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			f.SetOutput(os.Stderr)
+			f.PrintDefaults()
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if f.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, f.Arg(0))
+	}
+	return nil
+}
+
+// dataDirFlag adds --data-dir, shared by every command that opens the database.
+func (f flags) dataDir() *string {
+	return f.String("data-dir", "./data", "directory for the database and attachments (COURSEVAULT_DATA_DIR)")
+}
+
+// openDB opens (creating) the data directory's database.
+func openDB(ctx context.Context, dataDir string) (*db.DB, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	return db.Open(ctx, filepath.Join(dataDir, "coursevault.db"))
+}
+
+func runVersion(_ context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("version")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "coursevault %s (schema %d)\n", version, db.SchemaVersion())
+	return nil
+}
+
+// sortedKeys returns m's keys in order, for stable output.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,50 @@
+// Package views holds the templ components of coursevault's pages and the
+// htmx fragments, fed by plain view-model structs with formatted values.
+package views
+
+// Page carries what every page's layout needs.
+type Page struct {
+	Title     string
+	User      *User  // nil when signed out
+	CSRFToken string // sent by htmx as a header, by forms as a field
+	Notice    string // a one-off message shown at the top ("Signed out.")
+}
+
+// User is the signed-in person as the navigation shows them.
+type User struct {
+	Name      string
+	Email     string
+	SiteAdmin bool
+}
+
+// CourseItem is one line of the course list.
+type CourseItem struct {
+	URL  string
+	Code string
+	Name string
+	Term string
+	Role string // in words: "Course admin", "Teacher", "TA"
+}
+
+// Tab is one tab of a course's tab bar.
+type Tab struct {
+	Label   string
+	URL     string
+	Current bool
+}
+
+// CourseHeader is the top of every course page: title and tab bar.
+type CourseHeader struct {
+	Code string
+	Name string
+	Term string
+	Role string
+	Tabs []Tab
+}
+
+// ErrorPage explains a 403, 404 or 500 in words.
+type ErrorPage struct {
+	Status  int
+	Heading string
+	Message string
+}

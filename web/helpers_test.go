@@ -1,0 +1,174 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"coursevault/db"
+	"coursevault/web/auth"
+)
+
+const testPassword = "correct horse battery"
+
+var (
+	hashOnce sync.Once
+	testHash string
+)
+
+func passwordHash(t testing.TB) string {
+	hashOnce.Do(func() {
+		var err error
+		if testHash, err = auth.HashPassword(testPassword); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return testHash
+}
+
+// fixture is a running server over a real database file with one course
+// ("course") staffed in every role, and a second course with its own teacher.
+type fixture struct {
+	t      testing.TB
+	db     *db.DB
+	srv    *Server
+	http   *httptest.Server
+	course int64 // PHYS101: admin, teacher, ta, student members
+	other  int64 // CHEM201: other-teacher only
+	users  map[string]int64
+}
+
+// Test users by the role they play.
+const (
+	asSiteAdmin    = "site-admin@test.edu"
+	asAdmin        = "admin@test.edu"
+	asTeacher      = "teacher@test.edu"
+	asTA           = "ta@test.edu"
+	asStudent      = "student@test.edu"
+	asOtherTeacher = "other@test.edu"
+	asDisabled     = "gone@test.edu"
+)
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "coursevault.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	f := &fixture{t: t, db: d, users: map[string]int64{}}
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	err = d.InTx(ctx, func(tx *db.Queries) error {
+		for _, email := range []string{asSiteAdmin, asAdmin, asTeacher, asTA, asStudent, asOtherTeacher, asDisabled} {
+			id, err := tx.InsertUser(ctx, db.User{Email: email, Name: strings.Split(email, "@")[0], PasswordHash: passwordHash(t),
+				SiteAdmin: email == asSiteAdmin, Disabled: email == asDisabled, CreatedAt: now})
+			if err != nil {
+				return err
+			}
+			f.users[email] = id
+		}
+		if f.course, err = tx.InsertCourse(ctx, db.Course{Code: "PHYS101", Name: "Physics I", Term: "Fall 2026", CreatedAt: now}); err != nil {
+			return err
+		}
+		if f.other, err = tx.InsertCourse(ctx, db.Course{Code: "CHEM201", Name: "Chemistry II", Term: "Fall 2026", CreatedAt: now}); err != nil {
+			return err
+		}
+		for email, role := range map[string]string{asAdmin: db.RoleAdmin, asTeacher: db.RoleTeacher, asTA: db.RoleTA, asStudent: db.RoleStudent, asDisabled: db.RoleAdmin} {
+			if _, err := tx.InsertMembership(ctx, db.Membership{CourseID: f.course, UserID: f.users[email], Role: role, CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+		_, err := tx.InsertMembership(ctx, db.Membership{CourseID: f.other, UserID: f.users[asOtherTeacher], Role: db.RoleTeacher, CreatedAt: now})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = New(d, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{Version: "test"})
+	f.http = httptest.NewServer(f.srv.Handler())
+	t.Cleanup(f.http.Close)
+	return f
+}
+
+// client is a browser-like HTTP client: cookies, no automatic redirects.
+type client struct {
+	f    *fixture
+	hc   *http.Client
+	csrf string
+}
+
+func (f *fixture) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{f: f, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// as returns a client signed in as email (anonymous for "").
+func (f *fixture) as(email string) *client {
+	c := f.client()
+	if email != "" {
+		res := c.signIn(email, testPassword)
+		if res.StatusCode != http.StatusSeeOther {
+			f.t.Fatalf("sign in as %s: status %d", email, res.StatusCode)
+		}
+	}
+	return c
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([0-9a-f]+)"`)
+
+// do sends a request; on 200 HTML it remembers the page's CSRF token.
+func (c *client) do(method, path string, body io.Reader, hdr map[string]string) (*http.Response, string) {
+	c.f.t.Helper()
+	req, err := http.NewRequest(method, c.f.http.URL+path, body)
+	if err != nil {
+		c.f.t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.f.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if m := csrfField.FindSubmatch(b); m != nil {
+		c.csrf = string(m[1])
+	}
+	return res, string(b)
+}
+
+func (c *client) get(path string) (*http.Response, string) { return c.do("GET", path, nil, nil) }
+
+// post sends a form with the page's CSRF token (fetched from /signin if none yet).
+func (c *client) post(path string, form url.Values) (*http.Response, string) {
+	if c.csrf == "" {
+		c.get("/signin")
+	}
+	if form == nil {
+		form = url.Values{}
+	}
+	if !form.Has("_csrf") {
+		form.Set("_csrf", c.csrf)
+	}
+	return c.do("POST", path, strings.NewReader(form.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+}
+
+func (c *client) signIn(email, password string) *http.Response {
+	res, _ := c.post("/signin", url.Values{"email": {email}, "password": {password}})
+	c.csrf = "" // the session's token is new after sign-in
+	return res
+}

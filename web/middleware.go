@@ -1,0 +1,242 @@
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"coursevault/db"
+	"coursevault/web/auth"
+)
+
+// Keys of values the middleware puts in the echo.Context.
+const (
+	ctxUser   = "user"   // *db.User, when signed in
+	ctxBearer = "bearer" // true when authenticated by a personal access token
+	ctxCourse = "course" // *courseAccess, under /courses/:id and /api/courses/:id
+)
+
+// Session keys.
+const (
+	sessUserID = "user_id"
+	sessCSRF   = "csrf"
+)
+
+func currentUser(c echo.Context) *db.User {
+	u, _ := c.Get(ctxUser).(*db.User)
+	return u
+}
+
+func isAPI(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("panic", "path", c.Request().URL.Path, "panic", r, "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err) // write the response now so the status below is the real one
+		}
+		req, res := c.Request(), c.Response()
+		level := slog.LevelInfo
+		if res.Status >= 500 {
+			level = slog.LevelError
+		}
+		attrs := []any{"method", req.Method, "path", req.URL.Path, "status", res.Status,
+			"bytes", res.Size, "ms", time.Since(start).Milliseconds(), "ip", c.RealIP()}
+		if u := currentUser(c); u != nil {
+			attrs = append(attrs, "user", u.ID)
+		}
+		if err != nil && res.Status >= 500 {
+			attrs = append(attrs, "err", err.Error())
+		}
+		s.log.Log(req.Context(), level, "http", attrs...)
+		return nil
+	}
+}
+
+// csp allows only our own scripts and styles: htmx is configured (views.Layout)
+// to need neither inline styles nor eval. Pico draws some icons as data: URIs.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		return next(c)
+	}
+}
+
+// authenticate finds who is asking: a bearer token on /api/*, else the session.
+// A bad bearer token is refused outright (401) rather than falling back to the
+// session, so API clients learn at once that their token is wrong.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" && isAPI(c) {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				return echo.NewHTTPError(http.StatusUnauthorized, "use Authorization: Bearer <token>")
+			}
+			u, err := s.db.UserByTokenHash(ctx, auth.HashAccessToken(strings.TrimSpace(token)))
+			if errors.Is(err, db.ErrNotFound) {
+				return echo.NewHTTPError(http.StatusUnauthorized, "the access token is not valid (revoked, expired or mistyped)")
+			}
+			if err != nil {
+				return err
+			}
+			c.Set(ctxUser, &u)
+			c.Set(ctxBearer, true)
+			return next(c)
+		}
+		if id := s.sessions.GetInt64(ctx, sessUserID); id != 0 {
+			u, err := s.db.UserByID(ctx, id)
+			switch {
+			case errors.Is(err, db.ErrNotFound) || (err == nil && u.Disabled):
+				s.sessions.Remove(ctx, sessUserID)
+			case err != nil:
+				return err
+			default:
+				c.Set(ctxUser, &u)
+			}
+		}
+		return next(c)
+	}
+}
+
+// csrfToken returns the session's CSRF token, creating it on first use.
+func (s *Server) csrfToken(c echo.Context) string {
+	ctx := c.Request().Context()
+	t := s.sessions.GetString(ctx, sessCSRF)
+	if t == "" {
+		t = auth.RandomHex(32)
+		s.sessions.Put(ctx, sessCSRF, t)
+	}
+	return t
+}
+
+// checkCSRF requires, on every unsafe method of a browser session, the
+// session's token in the X-CSRF-Token header (htmx) or the _csrf form field.
+// Bearer-token API calls carry no cookies to ride on and need none.
+func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if bearer, _ := c.Get(ctxBearer).(bool); bearer {
+			return next(c)
+		}
+		want := s.sessions.GetString(c.Request().Context(), sessCSRF)
+		got := c.Request().Header.Get("X-CSRF-Token")
+		if got == "" {
+			got = c.FormValue("_csrf")
+		}
+		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from coursevault. Reload the page and try again.")
+		}
+		return next(c)
+	}
+}
+
+// requireUser sends anonymous visitors to the sign-in page (API: 401 JSON).
+func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) != nil {
+			return next(c)
+		}
+		if isAPI(c) {
+			return echo.NewHTTPError(http.StatusUnauthorized, "sign in or send a personal access token")
+		}
+		if c.Request().Header.Get("HX-Request") == "true" {
+			c.Response().Header().Set("HX-Redirect", "/signin")
+			return c.NoContent(http.StatusUnauthorized)
+		}
+		return c.Redirect(http.StatusSeeOther, "/signin?next="+urlQueryEscape(c.Request().URL.RequestURI()))
+	}
+}
+
+// courseAccess is the course of the request and the caller's role in it.
+type courseAccess struct {
+	Course db.Course
+	Role   string // admin, teacher or ta (site admins count as admin)
+}
+
+func currentCourse(c echo.Context) *courseAccess {
+	ca, _ := c.Get(ctxCourse).(*courseAccess)
+	return ca
+}
+
+// loadCourse resolves :id to a course the caller is on the staff of. To anyone
+// else (students, strangers) the course does not exist: 404, not 403.
+func (s *Server) loadCourse(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return echo.ErrNotFound
+		}
+		ctx := c.Request().Context()
+		course, err := s.db.CourseByID(ctx, id)
+		if errors.Is(err, db.ErrNotFound) {
+			return echo.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		u := currentUser(c)
+		role, err := s.db.RoleIn(ctx, id, u.ID)
+		if err != nil {
+			return err
+		}
+		if u.SiteAdmin {
+			role = db.RoleAdmin
+		}
+		if !isStaff(role) {
+			return echo.ErrNotFound
+		}
+		c.Set(ctxCourse, &courseAccess{Course: course, Role: role})
+		return next(c)
+	}
+}
+
+func isStaff(role string) bool {
+	return role == db.RoleAdmin || role == db.RoleTeacher || role == db.RoleTA
+}
+
+// requireRole lets through course staff with one of roles; other staff get 403.
+func requireRole(roles ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ca := currentCourse(c)
+			for _, r := range roles {
+				if ca != nil && ca.Role == r {
+					return next(c)
+				}
+			}
+			return echo.NewHTTPError(http.StatusForbidden, "Your role in this course does not allow this page.")
+		}
+	}
+}

@@ -1,0 +1,75 @@
+// Package web is coursevault's HTTP face: Echo routes, middleware (sessions,
+// CSRF, bearer tokens, course roles), page handlers, the JSON API and downloads.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+
+	"coursevault/db"
+)
+
+// Config is what the server needs to know about its deployment.
+type Config struct {
+	BaseURL  string         // e.g. https://vault.example.edu; decides Secure cookies
+	Timezone *time.Location // the school's time zone, for times shown and file names
+	Version  string
+	Now      func() time.Time // injected clock; time.Now when nil
+	// SessionIdle and SessionLifetime end sessions after inactivity and absolutely.
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+}
+
+// Server holds every dependency a handler needs; nothing reaches for a global.
+type Server struct {
+	db       *db.DB
+	sessions *scs.SessionManager
+	log      *slog.Logger
+	cfg      Config
+	echo     *echo.Echo
+}
+
+// New builds the server and its routes.
+func New(d *db.DB, log *slog.Logger, cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Timezone == nil {
+		cfg.Timezone = time.Local
+	}
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = 8 * time.Hour
+	}
+	if cfg.SessionLifetime == 0 {
+		cfg.SessionLifetime = 7 * 24 * time.Hour
+	}
+	sm := scs.New()
+	sm.Store = db.SessionStore{DB: d, Now: cfg.Now}
+	sm.Cookie.Name = "coursevault_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = isHTTPS(cfg.BaseURL)
+	sm.IdleTimeout = cfg.SessionIdle
+	sm.Lifetime = cfg.SessionLifetime
+
+	s := &Server{db: d, sessions: sm, log: log, cfg: cfg}
+	s.echo = s.routes()
+	return s
+}
+
+// Handler returns the whole app as an http.Handler (sessions wrapped around Echo).
+func (s *Server) Handler() http.Handler {
+	return s.sessions.LoadAndSave(s.echo)
+}
+
+func isHTTPS(base string) bool {
+	u, err := url.Parse(base)
+	return err == nil && u.Scheme == "https"
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now().UTC() }

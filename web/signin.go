@@ -1,0 +1,92 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"coursevault/db"
+	"coursevault/views"
+	"coursevault/web/auth"
+)
+
+func (s *Server) home(c echo.Context) error {
+	if currentUser(c) == nil {
+		return c.Redirect(http.StatusSeeOther, "/signin")
+	}
+	return c.Redirect(http.StatusSeeOther, "/courses")
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+}
+
+func (s *Server) signInForm(c echo.Context) error {
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+	}
+	return s.render(c, http.StatusOK, views.SignIn(s.page(c, "Sign in"), "", "", c.QueryParam("next")))
+}
+
+// signIn checks the credentials. Unknown email and wrong password get the same
+// message after the same work (auth.CheckPassword compares against a dummy hash).
+func (s *Server) signIn(c echo.Context) error {
+	ctx := c.Request().Context()
+	email := strings.TrimSpace(c.FormValue("email"))
+	password := c.FormValue("password")
+	next := c.FormValue("next")
+
+	u, err := s.db.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	ok := auth.CheckPassword(u.PasswordHash, password) && !u.Disabled
+	if !ok {
+		s.audit(c, db.AuditEvent{Action: "signin.failed", Subject: email})
+		return s.render(c, http.StatusUnauthorized, views.SignIn(s.page(c, "Sign in"), email, "That email and password do not match an account. Check both and try again.", next))
+	}
+	// A new session token at sign-in, so a token planted before cannot ride along.
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessUserID, u.ID)
+	s.sessions.Remove(ctx, sessCSRF)
+	c.Set(ctxUser, &u)
+	s.audit(c, db.AuditEvent{Action: "signin", Subject: u.Email})
+	return c.Redirect(http.StatusSeeOther, safeNext(next))
+}
+
+func (s *Server) signOut(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := s.sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/signin")
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) {
+		return "/courses"
+	}
+	return next
+}
+
+// audit records an event with the caller and their address. A failure to audit
+// is logged, not shown: the user's action already happened.
+func (s *Server) audit(c echo.Context, e db.AuditEvent) {
+	e.At = s.now()
+	e.RemoteIP = c.RealIP()
+	if u := currentUser(c); u != nil && e.UserID == 0 {
+		e.UserID = u.ID
+	}
+	if ca := currentCourse(c); ca != nil && e.CourseID == 0 {
+		e.CourseID = ca.Course.ID
+	}
+	err := s.db.InTx(c.Request().Context(), func(tx *db.Queries) error { return tx.InsertAuditEvent(c.Request().Context(), e) })
+	if err != nil {
+		s.log.Error("audit", "action", e.Action, "err", err)
+	}
+}

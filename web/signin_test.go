@@ -1,0 +1,118 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestSignIn(t *testing.T) {
+	f := newFixture(t)
+	const sameMessage = "That email and password do not match an account"
+	tests := []struct {
+		name, email, password string
+		status                int
+		body                  string
+	}{
+		{"right password signs in", asTeacher, testPassword, http.StatusSeeOther, ""},
+		{"email is case-insensitive", strings.ToUpper(asTeacher), testPassword, http.StatusSeeOther, ""},
+		{"wrong password", asTeacher, "nope nope nope", http.StatusUnauthorized, sameMessage},
+		{"unknown email gets the same message", "nobody@test.edu", testPassword, http.StatusUnauthorized, sameMessage},
+		{"disabled account", asDisabled, testPassword, http.StatusUnauthorized, sameMessage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := f.client()
+			c.get("/signin")
+			res, body := c.post("/signin", url.Values{"email": {tt.email}, "password": {tt.password}})
+			if res.StatusCode != tt.status {
+				t.Fatalf("status = %d, want %d", res.StatusCode, tt.status)
+			}
+			if !strings.Contains(body, tt.body) {
+				t.Fatalf("body lacks %q", tt.body)
+			}
+			if tt.status == http.StatusSeeOther {
+				if got := res.Header.Get("Location"); got != "/courses" {
+					t.Fatalf("redirect to %q", got)
+				}
+				if res, _ := c.get("/courses"); res.StatusCode != http.StatusOK {
+					t.Fatalf("/courses after sign-in: %d", res.StatusCode)
+				}
+			}
+		})
+	}
+}
+
+func TestSignIn_renewsSessionToken(t *testing.T) {
+	f := newFixture(t)
+	c := f.client()
+	c.get("/signin")
+	u := mustURL(t, f.http.URL)
+	before := sessionCookie(c, u)
+	if before == "" {
+		t.Fatal("no session cookie before sign-in")
+	}
+	c.signIn(asTeacher, testPassword)
+	after := sessionCookie(c, u)
+	if after == "" || after == before {
+		t.Fatalf("session token not renewed: before %q after %q", before, after)
+	}
+}
+
+func TestSignIn_nextStaysOnSite(t *testing.T) {
+	for next, want := range map[string]string{
+		"/courses/1/exports": "/courses/1/exports",
+		"//evil.example":     "/courses",
+		"https://evil.test":  "/courses",
+		`/\evil.example`:     "/courses",
+	} {
+		if got := safeNext(next); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
+func TestSignOut_endsSession(t *testing.T) {
+	f := newFixture(t)
+	c := f.as(asTeacher)
+	c.get("/courses")
+	res, _ := c.post("/signout", nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", res.StatusCode)
+	}
+	if res, _ := c.get("/courses"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/signin") {
+		t.Fatalf("after sign-out /courses gave %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestCSRF_unsafeMethodWithoutTokenIs403(t *testing.T) {
+	f := newFixture(t)
+	c := f.as(asTeacher)
+	c.get("/courses")
+	res, body := c.post("/signout", url.Values{"_csrf": {"0000"}})
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "Reload the page") {
+		t.Fatalf("wrong token: %d", res.StatusCode)
+	}
+	res, _ = c.do("POST", "/signout", nil, map[string]string{"X-CSRF-Token": c.csrf})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("right token in the htmx header: %d", res.StatusCode)
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func sessionCookie(c *client, u *url.URL) string {
+	for _, ck := range c.hc.Jar.Cookies(u) {
+		if ck.Name == "coursevault_session" {
+			return ck.Value
+		}
+	}
+	return ""
+}
