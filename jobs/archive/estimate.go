@@ -1,0 +1,66 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+
+	"coursevault/db"
+)
+
+// SizeEstimate is what the Exports tab tells an admin before they choose
+// options: how much stdout would add and what the static files weigh.
+type SizeEstimate struct {
+	Outputs     int64 // build and test results that have stdout
+	StdoutBytes int64 // their stdout, before compression and JSON escaping
+	StaticFiles int
+	StaticBytes int64
+}
+
+// Estimate sums a course's stdout sizes and static files. It reads sizes from
+// SQLite record headers, never the text, so it is cheap enough for a page load
+// (see BenchmarkEstimate).
+func Estimate(ctx context.Context, q *db.Queries, courseID int64) (SizeEstimate, error) {
+	var e SizeEstimate
+	var err error
+	if e.Outputs, e.StdoutBytes, err = q.StdoutTotals(ctx, courseID); err != nil {
+		return SizeEstimate{}, fmt.Errorf("archive: estimate: %w", err)
+	}
+	if e.StaticFiles, e.StaticBytes, err = q.StaticFilesSummary(ctx, courseID); err != nil {
+		return SizeEstimate{}, fmt.Errorf("archive: estimate: %w", err)
+	}
+	return e, nil
+}
+
+// StdoutNote is the tooltip's sentence: "adds about 1.4 GB before
+// compression, 380,000 outputs".
+func (e SizeEstimate) StdoutNote() string {
+	if e.Outputs == 0 {
+		return "adds nothing: this course has no build or test output"
+	}
+	return fmt.Sprintf("adds about %s before compression, %s outputs", Bytes(e.StdoutBytes), thousands(e.Outputs))
+}
+
+// StaticNote is "12 files, 40 MB".
+func (e SizeEstimate) StaticNote() string {
+	if e.StaticFiles == 1 {
+		return "1 file, " + Bytes(e.StaticBytes)
+	}
+	return fmt.Sprintf("%s files, %s", thousands(int64(e.StaticFiles)), Bytes(e.StaticBytes))
+}
+
+// Bytes formats a size in decimal units with one decimal: 1.4 GB, 980 kB, 12 B.
+func Bytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n), -1
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	if v >= 100 {
+		return fmt.Sprintf("%.0f %cB", v, "kMGTP"[i])
+	}
+	return fmt.Sprintf("%.1f %cB", v, "kMGTP"[i])
+}

@@ -1,0 +1,250 @@
+package archive
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Limits bound what Verify will read from an archive it does not trust.
+type Limits struct {
+	MaxEntries       int   // zip entries, manifest.json included
+	MaxTotalBytes    int64 // sum of the entries' sizes as the manifest declares them
+	MaxManifestBytes int64
+	// MaxRatio is the largest uncompressed/compressed ratio accepted for an
+	// entry over 1 MiB. Deflate cannot exceed about 1032:1, and real course
+	// data (JSON with ids and dates, text output) stays far below 100:1; a
+	// zip bomb sits near the maximum.
+	MaxRatio int64
+}
+
+// DefaultLimits fit the largest course we expect (hundreds of thousands of
+// results with stdout, thousands of static files) with room to spare.
+var DefaultLimits = Limits{
+	MaxEntries:       200_000,
+	MaxTotalBytes:    256 << 30,
+	MaxManifestBytes: 128 << 20,
+	MaxRatio:         500,
+}
+
+// VerifyFile opens the archive at path and verifies it with DefaultLimits.
+func VerifyFile(path string) (Manifest, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("archive: verify: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Manifest{}, fmt.Errorf("archive: verify: %w", err)
+	}
+	return Verify(f, fi.Size())
+}
+
+// Verify checks an archive with DefaultLimits; see VerifyLimits.
+func Verify(r io.ReaderAt, size int64) (Manifest, error) {
+	return VerifyLimits(r, size, DefaultLimits)
+}
+
+// VerifyLimits checks that the archive is whole and untouched: manifest.json
+// is readable and of a known format version; every manifest entry exists with
+// exactly the declared size and sha256 (and rows, for data files); no entry
+// is missing from the manifest; data files are JSON arrays of objects. It
+// treats the archive as hostile: entry names must be clean relative paths,
+// entry count and declared sizes are capped, and every entry is read with a
+// limit of its declared size (zip headers are never trusted), failing fast on
+// a compression ratio only a bomb reaches.
+func VerifyLimits(r io.ReaderAt, size int64, lim Limits) (Manifest, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are checked below, with the name in the message
+		return Manifest{}, fmt.Errorf("archive: not a readable zip file: %w", err)
+	}
+	if len(zr.File) > lim.MaxEntries {
+		return Manifest{}, fmt.Errorf("archive: %d entries, more than the %d allowed", len(zr.File), lim.MaxEntries)
+	}
+	byName := make(map[string]*zip.File, len(zr.File))
+	for _, f := range zr.File {
+		if err := checkEntryName(f.Name); err != nil {
+			return Manifest{}, fmt.Errorf("archive: %w", err)
+		}
+		if byName[f.Name] != nil {
+			return Manifest{}, fmt.Errorf("archive: entry %s appears twice", f.Name)
+		}
+		byName[f.Name] = f
+	}
+
+	mf := byName[ManifestName]
+	if mf == nil {
+		return Manifest{}, fmt.Errorf("archive: %s is missing: this is not a coursevault archive, or it was cut short", ManifestName)
+	}
+	raw, err := readLimited(mf, lim.MaxManifestBytes, lim.MaxRatio)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("archive: read %s: %w", ManifestName, err)
+	}
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&m); err != nil {
+		return Manifest{}, fmt.Errorf("archive: %s is not valid: %w", ManifestName, err)
+	}
+	if m.FormatVersion != FormatVersion {
+		return Manifest{}, fmt.Errorf("archive: format version %d; this coursevault reads version %d", m.FormatVersion, FormatVersion)
+	}
+
+	var total int64
+	listed := make(map[string]bool, len(m.Entries))
+	for _, e := range m.Entries {
+		if err := checkEntryName(e.Path); err != nil {
+			return Manifest{}, fmt.Errorf("archive: manifest: %w", err)
+		}
+		if e.Path == ManifestName || listed[e.Path] {
+			return Manifest{}, fmt.Errorf("archive: manifest lists %s twice or lists itself", e.Path)
+		}
+		if e.Bytes < 0 {
+			return Manifest{}, fmt.Errorf("archive: manifest: entry %s has a negative size", e.Path)
+		}
+		listed[e.Path] = true
+		total += e.Bytes
+		if total > lim.MaxTotalBytes || total < 0 {
+			return Manifest{}, fmt.Errorf("archive: entries add up to more than the %d bytes allowed", lim.MaxTotalBytes)
+		}
+		if byName[e.Path] == nil {
+			return Manifest{}, fmt.Errorf("archive: entry %s is listed in the manifest but missing from the archive", e.Path)
+		}
+	}
+	for _, f := range zr.File {
+		if f.Name != ManifestName && !listed[f.Name] {
+			return Manifest{}, fmt.Errorf("archive: entry %s is not listed in the manifest (added after the archive was made?)", f.Name)
+		}
+	}
+	for _, name := range DataFiles {
+		if !listed[name] {
+			return Manifest{}, fmt.Errorf("archive: data file %s is missing", name)
+		}
+	}
+
+	for _, e := range m.Entries {
+		if err := verifyEntry(byName[e.Path], e, lim.MaxRatio); err != nil {
+			return Manifest{}, fmt.Errorf("archive: entry %s: %w", e.Path, err)
+		}
+	}
+	return m, nil
+}
+
+// verifyEntry reads one entry (at most its declared size plus one byte),
+// hashing it and, for data files, parsing it as it streams by.
+func verifyEntry(f *zip.File, want Entry, maxRatio int64) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	cr := &countingReader{r: io.LimitReader(rc, want.Bytes+1), h: h, compressed: int64(f.CompressedSize64), maxRatio: maxRatio}
+	if strings.HasPrefix(want.Path, "data/") && strings.HasSuffix(want.Path, ".json") {
+		rows, err := countJSONRows(bufio.NewReaderSize(cr, 64<<10))
+		if err != nil {
+			if errors.Is(err, errBomb) || errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) {
+				return err
+			}
+			return fmt.Errorf("not a JSON array of objects: %w", err)
+		}
+		if rows != want.Rows {
+			return fmt.Errorf("%d rows, manifest says %d", rows, want.Rows)
+		}
+	}
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		return err
+	}
+	if cr.n != want.Bytes {
+		if cr.n > want.Bytes {
+			return fmt.Errorf("longer than the %d bytes the manifest says", want.Bytes)
+		}
+		return fmt.Errorf("%d bytes, manifest says %d", cr.n, want.Bytes)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want.SHA256 {
+		return fmt.Errorf("sha256 %s, manifest says %s: the content was changed or damaged", got, want.SHA256)
+	}
+	return nil
+}
+
+var errBomb = errors.New("compression ratio too high (zip bomb?)")
+
+// countingReader hashes and counts what passes through it and stops an entry
+// whose output outgrows its compressed size beyond maxRatio. The compressed
+// size comes from the header, but the decompressor cannot read past it, so
+// the real ratio is at least the one computed here.
+type countingReader struct {
+	r          io.Reader
+	h          io.Writer
+	n          int64
+	compressed int64
+	maxRatio   int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	if c.n > 1<<20 && c.n/max(c.compressed, 1) > c.maxRatio {
+		return n, fmt.Errorf("%w: %d bytes from %d compressed", errBomb, c.n, c.compressed)
+	}
+	return n, err
+}
+
+// readLimited reads a whole entry of at most limit bytes.
+func readLimited(f *zip.File, limit, maxRatio int64) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	cr := &countingReader{r: io.LimitReader(rc, limit+1), h: io.Discard, compressed: int64(f.CompressedSize64), maxRatio: maxRatio}
+	b, err := io.ReadAll(cr)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return b, nil
+}
+
+// countJSONRows checks that r holds one JSON array of objects and nothing
+// after it, and counts the objects. It holds one row at a time.
+func countJSONRows(r io.Reader) (int64, error) {
+	dec := json.NewDecoder(r)
+	tok, err := dec.Token()
+	if err != nil {
+		return 0, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return 0, fmt.Errorf("starts with %v, not [", tok)
+	}
+	var rows int64
+	var row json.RawMessage
+	for dec.More() {
+		row = row[:0]
+		if err := dec.Decode(&row); err != nil {
+			return rows, fmt.Errorf("row %d: %w", rows+1, err)
+		}
+		if len(row) == 0 || row[0] != '{' {
+			return rows, fmt.Errorf("row %d is not an object", rows+1)
+		}
+		rows++
+	}
+	if _, err := dec.Token(); err != nil { // the closing ]
+		return rows, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return rows, fmt.Errorf("unexpected content after the array")
+	}
+	return rows, nil
+}
