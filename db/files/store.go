@@ -218,9 +218,6 @@ func (s *Service) commit(ctx context.Context, in Input, tmp *os.File, size int64
 	if err := syncDir(s.dir); err != nil {
 		return removeFinal(fmt.Errorf("sync directory: %w", err))
 	}
-	if head == nil {
-		head = []byte{}
-	}
 	now := s.clock.Now().UTC()
 	f := File{
 		Token: token, Owner: in.Owner, Category: in.Category, Filename: in.Filename,
