@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -19,8 +21,8 @@ type Limits struct {
 	MaxEntries       int   // zip entries, manifest.json included
 	MaxTotalBytes    int64 // sum of the entries' sizes as the manifest declares them
 	MaxManifestBytes int64
-	// MaxRatio is the largest uncompressed/compressed ratio accepted for an
-	// entry over 1 MiB. Deflate cannot exceed about 1032:1, and real course
+	// MaxRatio is the largest ratio of output to compressed input accepted
+	// once an entry has produced 4 MiB. Deflate cannot exceed about 1032:1, and real course
 	// data (JSON with ids and dates, text output) stays far below 100:1; a
 	// zip bomb sits near the maximum.
 	MaxRatio int64
@@ -63,6 +65,11 @@ func Verify(r io.ReaderAt, size int64) (Manifest, error) {
 // limit of its declared size (zip headers are never trusted), failing fast on
 // a compression ratio only a bomb reaches.
 func VerifyLimits(r io.ReaderAt, size int64, lim Limits) (Manifest, error) {
+	// Count entries from the end record before archive/zip allocates one
+	// struct per central directory record.
+	if n, err := declaredEntries(r, size); err == nil && n > uint64(lim.MaxEntries) {
+		return Manifest{}, fmt.Errorf("archive: %d entries, more than the %d allowed", n, lim.MaxEntries)
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are checked below, with the name in the message
 		return Manifest{}, fmt.Errorf("archive: not a readable zip file: %w", err)
@@ -141,27 +148,29 @@ func VerifyLimits(r io.ReaderAt, size int64, lim Limits) (Manifest, error) {
 // verifyEntry reads one entry (at most its declared size plus one byte),
 // hashing it and, for data files, parsing it as it streams by.
 func verifyEntry(f *zip.File, want Entry, maxRatio int64) error {
-	rc, err := f.Open()
+	rc, raw, err := openEntry(f)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
 	h := sha256.New()
-	cr := &countingReader{r: io.LimitReader(rc, want.Bytes+1), h: h, compressed: int64(f.CompressedSize64), maxRatio: maxRatio}
-	if strings.HasPrefix(want.Path, "data/") && strings.HasSuffix(want.Path, ".json") {
-		rows, err := countJSONRows(bufio.NewReaderSize(cr, 64<<10))
-		if err != nil {
-			if errors.Is(err, errBomb) || errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) {
-				return err
-			}
-			return fmt.Errorf("not a JSON array of objects: %w", err)
-		}
-		if rows != want.Rows {
-			return fmt.Errorf("%d rows, manifest says %d", rows, want.Rows)
+	cr := &countingReader{r: io.LimitReader(rc, want.Bytes+1), h: h, raw: raw, maxRatio: maxRatio}
+	// Data files are parsed as they stream by; the hash decides first, so a
+	// damaged entry is reported as damaged rather than as bad JSON.
+	var jsonErr error
+	var rows int64
+	isData := strings.HasPrefix(want.Path, "data/") && strings.HasSuffix(want.Path, ".json")
+	if isData {
+		rows, jsonErr = countJSONRows(bufio.NewReaderSize(cr, 64<<10))
+		if errors.Is(jsonErr, errBomb) {
+			return jsonErr
 		}
 	}
 	if _, err := io.Copy(io.Discard, cr); err != nil {
-		return err
+		if errors.Is(err, errBomb) {
+			return err
+		}
+		return fmt.Errorf("damaged: %w", err)
 	}
 	if cr.n != want.Bytes {
 		if cr.n > want.Bytes {
@@ -172,41 +181,79 @@ func verifyEntry(f *zip.File, want Entry, maxRatio int64) error {
 	if got := hex.EncodeToString(h.Sum(nil)); got != want.SHA256 {
 		return fmt.Errorf("sha256 %s, manifest says %s: the content was changed or damaged", got, want.SHA256)
 	}
+	if jsonErr != nil {
+		return fmt.Errorf("not a JSON array of objects: %w", jsonErr)
+	}
+	if isData && rows != want.Rows {
+		return fmt.Errorf("%d rows, manifest says %d", rows, want.Rows)
+	}
 	return nil
 }
 
 var errBomb = errors.New("compression ratio too high (zip bomb?)")
 
+// openEntry decompresses an entry itself rather than through zip.File.Open,
+// so the compressed bytes actually consumed can be counted: a bomb is then
+// caught after a few MiB of output, not after expanding its whole declared
+// size. Only the two methods this format writes are accepted. The CRC-32 is
+// not checked: the sha256 in the manifest covers every byte.
+func openEntry(f *zip.File) (io.ReadCloser, *rawCounter, error) {
+	r, err := f.OpenRaw()
+	if err != nil {
+		return nil, nil, err
+	}
+	raw := &rawCounter{r: r}
+	switch f.Method {
+	case zip.Store:
+		return io.NopCloser(raw), nil, nil // ratio 1: nothing to watch
+	case zip.Deflate:
+		return flate.NewReader(raw), raw, nil
+	}
+	return nil, nil, fmt.Errorf("compression method %d is not one this format uses", f.Method)
+}
+
+// rawCounter counts the compressed bytes read from the archive.
+type rawCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *rawCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // countingReader hashes and counts what passes through it and stops an entry
-// whose output outgrows its compressed size beyond maxRatio. The compressed
-// size comes from the header, but the decompressor cannot read past it, so
-// the real ratio is at least the one computed here.
+// whose output outgrows the compressed input consumed so far beyond maxRatio.
+// The first 4 MiB are let through: a legitimate file may start with a very
+// compressible stretch.
 type countingReader struct {
-	r          io.Reader
-	h          io.Writer
-	n          int64
-	compressed int64
-	maxRatio   int64
+	r        io.Reader
+	h        io.Writer
+	n        int64
+	raw      *rawCounter // nil: stored, ratio 1
+	maxRatio int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.h.Write(p[:n])
 	c.n += int64(n)
-	if c.n > 1<<20 && c.n/max(c.compressed, 1) > c.maxRatio {
-		return n, fmt.Errorf("%w: %d bytes from %d compressed", errBomb, c.n, c.compressed)
+	if c.raw != nil && c.n > 4<<20 && c.n/max(c.raw.n, 1) > c.maxRatio {
+		return n, fmt.Errorf("%w: %d bytes from %d compressed", errBomb, c.n, c.raw.n)
 	}
 	return n, err
 }
 
 // readLimited reads a whole entry of at most limit bytes.
 func readLimited(f *zip.File, limit, maxRatio int64) ([]byte, error) {
-	rc, err := f.Open()
+	rc, raw, err := openEntry(f)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	cr := &countingReader{r: io.LimitReader(rc, limit+1), h: io.Discard, compressed: int64(f.CompressedSize64), maxRatio: maxRatio}
+	cr := &countingReader{r: io.LimitReader(rc, limit+1), h: io.Discard, raw: raw, maxRatio: maxRatio}
 	b, err := io.ReadAll(cr)
 	if err != nil {
 		return nil, err
@@ -247,4 +294,41 @@ func countJSONRows(r io.Reader) (int64, error) {
 		return rows, fmt.Errorf("unexpected content after the array")
 	}
 	return rows, nil
+}
+
+// declaredEntries reads the entry count from the zip's end of central
+// directory record (or its zip64 version). Errors are left to zip.NewReader.
+func declaredEntries(r io.ReaderAt, size int64) (uint64, error) {
+	const eocdLen, maxComment = 22, 65535
+	tail := min(size, eocdLen+maxComment)
+	buf := make([]byte, tail)
+	if _, err := r.ReadAt(buf, size-tail); err != nil && err != io.EOF {
+		return 0, err
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || len(buf)-i < eocdLen {
+		return 0, zip.ErrFormat
+	}
+	n := uint64(binary.LittleEndian.Uint16(buf[i+10:]))
+	if n != 0xffff {
+		return n, nil
+	}
+	// zip64: a locator sits just before the end record and points at the
+	// zip64 end record, which holds the 64-bit count at offset 32.
+	loc := size - tail + int64(i) - 20
+	var b [56]byte
+	if loc < 0 {
+		return 0, zip.ErrFormat
+	}
+	if _, err := r.ReadAt(b[:20], loc); err != nil || string(b[:4]) != "PK\x06\x07" {
+		return 0, zip.ErrFormat
+	}
+	off := int64(binary.LittleEndian.Uint64(b[8:]))
+	if off < 0 || off > size-56 {
+		return 0, zip.ErrFormat
+	}
+	if _, err := r.ReadAt(b[:], off); err != nil || string(b[:4]) != "PK\x06\x06" {
+		return 0, zip.ErrFormat
+	}
+	return binary.LittleEndian.Uint64(b[32:]), nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -234,5 +235,23 @@ func TestVerify_storedEntriesAreNotBombs(t *testing.T) {
 	zw.Close()
 	if _, err := Verify(bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDeclaredEntries_readsPlainAndZip64Counts(t *testing.T) {
+	for _, n := range []int{0, 3, 70_000} { // 70,000 > 65,535 forces a zip64 end record
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for i := range n {
+			if _, err := zw.CreateHeader(&zip.FileHeader{Name: "f" + strconv.Itoa(i), Method: zip.Store}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		zw.SetComment("a comment moves the end record")
+		zw.Close()
+		got, err := declaredEntries(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil || got != uint64(n) {
+			t.Errorf("%d entries: declaredEntries = %d, %v", n, got, err)
+		}
 	}
 }
