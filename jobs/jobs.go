@@ -483,40 +483,41 @@ func (r *Runner) execute(dj db.Job) {
 	lease := dj.Lease()
 	now := r.opts.Clock.Now()
 	cause := context.Cause(ctx)
-	var werr error
+	var outcome func(tx *db.Queries) error
 	switch {
 	case errors.Is(cause, ErrLeaseLost):
 		log.Warn("job abandoned: lease lost", "err", err)
 		return
 	case err == nil:
-		werr = r.write(wctx, func(tx *db.Queries) error {
-			if err := j.flush(wctx, tx); err != nil {
-				return err
-			}
-			return tx.FinishJob(wctx, lease, db.JobSucceeded, "", now)
-		})
+		outcome = func(tx *db.Queries) error { return tx.FinishJob(wctx, lease, db.JobSucceeded, "", now) }
 		log.Debug("job succeeded")
 	case errors.Is(cause, ErrCancelled):
-		werr = r.write(wctx, func(tx *db.Queries) error {
+		outcome = func(tx *db.Queries) error {
 			return tx.FinishJob(wctx, lease, db.JobCancelled, "Cancelled on request.", now)
-		})
+		}
 		log.Info("job cancelled")
 	case errors.Is(cause, ErrShutdown):
-		werr = r.write(wctx, func(tx *db.Queries) error { return tx.ReleaseJob(wctx, lease, now) })
+		outcome = func(tx *db.Queries) error { return tx.ReleaseJob(wctx, lease, now) }
 		log.Info("job released for a later run: shutting down")
 	case IsPermanent(err) || dj.Attempt >= dj.MaxAttempts:
-		werr = r.write(wctx, func(tx *db.Queries) error {
-			return tx.FinishJob(wctx, lease, db.JobFailed, userMessage(err), now)
-		})
+		outcome = func(tx *db.Queries) error { return tx.FinishJob(wctx, lease, db.JobFailed, userMessage(err), now) }
 		log.Warn("job failed", "err", err, "permanent", IsPermanent(err))
 	default:
 		runAt := now.Add(r.opts.Backoff(dj.Attempt))
-		werr = r.write(wctx, func(tx *db.Queries) error {
-			return tx.RetryJobLater(wctx, lease, runAt, userMessage(err))
-		})
+		outcome = func(tx *db.Queries) error { return tx.RetryJobLater(wctx, lease, runAt, userMessage(err)) }
 		log.Info("job attempt failed; will retry", "err", err, "run_at", runAt)
 	}
-	if werr != nil {
+	// The last progress goes with the outcome, so the row shows how far it got.
+	werr := r.write(wctx, func(tx *db.Queries) error {
+		if err := j.flush(wctx, tx); err != nil {
+			return err
+		}
+		return outcome(tx)
+	})
+	switch {
+	case errors.Is(werr, db.ErrNotFound):
+		log.Warn("job outcome not recorded: the lease ran out and the job was claimed again", "err", err)
+	case werr != nil:
 		log.Error("record job outcome", "err", werr)
 	}
 }
