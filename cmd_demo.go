@@ -1,14 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"time"
+	"path/filepath"
 
 	"coursevault/db"
 	"coursevault/db/demo"
+	"coursevault/db/files"
 	"coursevault/web/auth"
 )
 
@@ -34,12 +36,16 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer d.Close()
-	return generateDemo(ctx, d, o, stdout)
+	fs, err := files.New(d, filepath.Join(*dataDir, "attachments"), files.Options{})
+	if err != nil {
+		return err
+	}
+	return generateDemo(ctx, d, fs, o, stdout)
 }
 
 // seedDemoIfEmpty fills an empty database with the default demo and leaves a
 // database that already holds courses alone (serve --demo).
-func seedDemoIfEmpty(ctx context.Context, d *db.DB, stdout io.Writer) error {
+func seedDemoIfEmpty(ctx context.Context, d *db.DB, fs *files.Service, stdout io.Writer) error {
 	n, err := d.CountCourses(ctx)
 	if err != nil {
 		return err
@@ -49,16 +55,19 @@ func seedDemoIfEmpty(ctx context.Context, d *db.DB, stdout io.Writer) error {
 		printSignIns(stdout)
 		return nil
 	}
-	return generateDemo(ctx, d, demo.Defaults(), stdout)
+	return generateDemo(ctx, d, fs, demo.Defaults(), stdout)
 }
 
-func generateDemo(ctx context.Context, d *db.DB, o demo.Options, stdout io.Writer) error {
+func generateDemo(ctx context.Context, d *db.DB, fs *files.Service, o demo.Options, stdout io.Writer) error {
 	hash, err := auth.HashPassword(demoPassword)
 	if err != nil {
 		return err
 	}
 	o.PasswordHash = hash
-	start := time.Now()
+	o.Static = func(ctx context.Context, courseID int64, path string, content []byte) error {
+		_, err := fs.AddStatic(ctx, courseID, path, bytes.NewReader(content))
+		return err
+	}
 	sum, err := demo.Generate(ctx, d, o)
 	if errors.Is(err, demo.ErrNotEmpty) {
 		return err
@@ -66,7 +75,7 @@ func generateDemo(ctx context.Context, d *db.DB, o demo.Options, stdout io.Write
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintf(stdout, "demo: %s in %s\n", sum, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "demo: %s\n", sum)
 	printSignIns(stdout)
 	return nil
 }

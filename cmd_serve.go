@@ -9,8 +9,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
+	"coursevault/db"
+	"coursevault/db/files"
+	"coursevault/jobs"
+	"coursevault/jobs/exports"
 	"coursevault/web"
 )
 
@@ -18,7 +23,10 @@ import (
 type serveConfig struct {
 	addr, dataDir, baseURL, timezone string
 	demo                             bool
-	shutdownGrace                    time.Duration
+	shutdownGrace, pollInterval      time.Duration
+	exportTTL, jobRetention          time.Duration
+	workers                          int
+	courseQuota                      int64
 }
 
 func runServe(ctx context.Context, args []string, stdout io.Writer) error {
@@ -30,6 +38,11 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	f.StringVar(&cfg.timezone, "timezone", "", "the school's time zone for shown times and file names, e.g. Europe/Berlin (default: the server's)")
 	f.BoolVar(&cfg.demo, "demo", false, "fill an empty database with demo data first")
 	f.DurationVar(&cfg.shutdownGrace, "shutdown-grace", 30*time.Second, "how long running requests and jobs may finish at shutdown")
+	f.IntVar(&cfg.workers, "workers", 2, "background jobs run at once")
+	f.DurationVar(&cfg.pollInterval, "poll-interval", time.Second, "how often the worker looks for due jobs")
+	f.DurationVar(&cfg.exportTTL, "export-ttl", 7*24*time.Hour, "how long an export file is kept")
+	f.DurationVar(&cfg.jobRetention, "job-retention", 7*24*time.Hour, "how long finished jobs are kept")
+	f.Int64Var(&cfg.courseQuota, "course-quota", 10<<30, "bytes of exports a course may keep")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -49,11 +62,16 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer d.Close()
 
+	a, err := newApp(ctx, d, cfg, tz, log)
+	if err != nil {
+		return err
+	}
 	if cfg.demo {
-		if err := seedDemoIfEmpty(ctx, d, stdout); err != nil {
+		if err := seedDemoIfEmpty(ctx, d, a.files, stdout); err != nil {
 			return err
 		}
 	}
+	a.runner.Start(ctx)
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -63,7 +81,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	srv := web.New(d, log, web.Config{BaseURL: base, Timezone: tz, Version: version})
+	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	errc := make(chan error, 1)
@@ -78,8 +96,60 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	log.Info("shutting down", "grace", cfg.shutdownGrace)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("shutdown: %w", err)
+	herr := hs.Shutdown(sctx)
+	// Jobs get the grace period too; Shutdown's own context is longer so it
+	// can hand unfinished jobs back to the queue after cancelling them.
+	jctx, jcancel := context.WithTimeout(context.Background(), cfg.shutdownGrace+10*time.Second)
+	defer jcancel()
+	if err := a.runner.Shutdown(jctx); err != nil {
+		log.Error("job runner shutdown", "err", err)
+	}
+	if herr != nil && !errors.Is(herr, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", herr)
 	}
 	return nil
+}
+
+// app is the background half of serve: the file store, the job runner with
+// its handlers and janitor, and the export service the web handlers call.
+type app struct {
+	files   *files.Service
+	runner  *jobs.Runner
+	exports *exports.Service
+}
+
+func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, log *slog.Logger) (*app, error) {
+	fs, err := files.New(d, filepath.Join(cfg.dataDir, "attachments"), files.Options{DefaultTTL: cfg.exportTTL, CourseQuota: cfg.courseQuota, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	removed, missing, err := fs.Sweep(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sweep attachments: %w", err)
+	}
+	if removed > 0 || len(missing) > 0 {
+		log.Warn("attachment sweep", "orphaned_temp_files_removed", removed, "files_missing_bytes", len(missing))
+	}
+	runner := jobs.New(d, jobs.Options{Workers: cfg.workers, PollInterval: cfg.pollInterval, ShutdownGrace: cfg.shutdownGrace,
+		Retention: cfg.jobRetention, Logger: log})
+	ex := exports.New(d, runner, fs, nil, log)
+	ex.Register(version, tz)
+	runner.Every("files.expire", 10*time.Minute, func(ctx context.Context) error {
+		gone, err := fs.ExpireDue(ctx)
+		if len(gone) > 0 {
+			log.Info("expired files removed", "count", len(gone))
+		}
+		return err
+	})
+	runner.Every("sessions.prune", time.Hour, func(ctx context.Context) error {
+		return d.InTx(ctx, func(tx *db.Queries) error {
+			_, err := tx.DeleteExpiredSessions(ctx, time.Now())
+			return err
+		})
+	})
+	runner.Every("files.sweep", 6*time.Hour, func(ctx context.Context) error {
+		_, _, err := fs.Sweep(ctx)
+		return err
+	})
+	return &app{files: fs, runner: runner, exports: ex}, nil
 }

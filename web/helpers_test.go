@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/files"
+	"coursevault/jobs"
+	"coursevault/jobs/exports"
 	"coursevault/web/auth"
 )
 
@@ -43,6 +46,8 @@ type fixture struct {
 	db     *db.DB
 	srv    *Server
 	http   *httptest.Server
+	files  *files.Service
+	runner *jobs.Runner // not started: tests run jobs with drain
 	course int64 // PHYS101: admin, teacher, ta, student members
 	other  int64 // CHEM201: other-teacher only
 	users  map[string]int64
@@ -59,7 +64,13 @@ const (
 	asDisabled     = "gone@test.edu"
 )
 
-func newFixture(t testing.TB) *fixture {
+// fixtureOption changes how newFixture builds the app.
+type fixtureOption func(*files.Options)
+
+// withQuota gives every course a storage quota of n bytes.
+func withQuota(n int64) fixtureOption { return func(o *files.Options) { o.CourseQuota = n } }
+
+func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "coursevault.db"))
@@ -95,10 +106,30 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv = New(d, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{Version: "test"})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var fo files.Options
+	for _, o := range opts {
+		o(&fo)
+	}
+	f.files, err = files.New(d, filepath.Join(t.TempDir(), "attachments"), fo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.runner = jobs.New(d, jobs.Options{Logger: log})
+	ex := exports.New(d, f.runner, f.files, nil, log)
+	ex.Register("test", time.UTC)
+	f.srv = New(d, Deps{Files: f.files, Exports: ex}, log, Config{Version: "test", Timezone: time.UTC})
 	f.http = httptest.NewServer(f.srv.Handler())
 	t.Cleanup(f.http.Close)
 	return f
+}
+
+// drain runs every queued job to the end, as the worker would.
+func (f *fixture) drain() {
+	f.t.Helper()
+	if err := f.runner.Drain(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 // client is a browser-like HTTP client: cookies, no automatic redirects.

@@ -35,7 +35,14 @@ const (
 // by their feature tests (they also need a CSRF token).
 func roleMatrix(f *fixture) map[string]routeRule {
 	course := fmt.Sprint(f.course)
+	archive := f.readyArchive()
+	exp := fmt.Sprintf("/courses/%d/exports/%d", f.course, archive.ID)
 	return map[string]routeRule{
+		"/courses/:id/exports":          {"/courses/" + course + "/exports", [7]int{see, nf, nf, forb, forb, ok, ok}},
+		"/courses/:id/exports/:eid":     {exp, [7]int{see, nf, nf, forb, forb, ok, ok}},
+		"/api/courses/:id/exports":      {"/api/courses/" + course + "/exports", [7]int{unauth, nf, nf, forb, forb, ok, ok}},
+		"/api/courses/:id/exports/:eid": {"/api" + exp, [7]int{unauth, nf, nf, forb, forb, ok, ok}},
+		"/files/:token/:name":           {fileURL(archive.Token, archive.Filename), [7]int{nf, nf, nf, nf, nf, ok, ok}},
 		"/healthz":     {"/healthz", [7]int{ok, ok, ok, ok, ok, ok, ok}},
 		"/static/*":    {"/static/app.css", [7]int{ok, ok, ok, ok, ok, ok, ok}},
 		"/":            {"/", [7]int{see, see, see, see, see, see, see}},

@@ -26,10 +26,35 @@ func (s *Server) routes() *echo.Echo {
 	pages := e.Group("", s.requireUser)
 	pages.GET("/courses", s.courseList)
 
+	e.GET("/files/:token/:name", s.download)
+	e.HEAD("/files/:token/:name", s.download)
+
 	course := pages.Group("/courses/:id", s.loadCourse)
 	course.GET("", s.courseHome)
 
+	archives := course.Group("/exports", requireRole("admin"))
+	archives.GET("", s.exportsTab)
+	archives.POST("", s.requestExport)
+	s.exportRoutes(archives)
+
 	api := e.Group("/api", s.requireUser)
 	api.GET("/courses", s.apiCourses)
+	apiCourse := api.Group("/courses/:id", s.loadCourse)
+	apiArchives := apiCourse.Group("/exports", requireRole("admin"))
+	apiArchives.GET("", s.apiListExports)
+	apiArchives.POST("", s.apiRequestExport)
+	apiArchives.GET("/:eid", s.apiGetExport)
+	apiArchives.DELETE("/:eid", s.apiDeleteExport)
+	apiArchives.POST("/:eid/cancel", s.apiExportAction("cancel"))
+	apiArchives.POST("/:eid/retry", s.apiExportAction("retry"))
 	return e
+}
+
+// exportRoutes adds the per-export routes shared by both kinds: the polled
+// row fragment and the actions.
+func (s *Server) exportRoutes(g *echo.Group) {
+	g.GET("/:eid", s.exportFragment)
+	g.POST("/:eid/cancel", s.exportAction("cancel"))
+	g.POST("/:eid/retry", s.exportAction("retry"))
+	g.POST("/:eid/delete", s.exportAction("delete"))
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"coursevault/db"
+	"coursevault/db/files"
+	"coursevault/jobs/exports"
 )
 
 // Config is what the server needs to know about its deployment.
@@ -25,9 +27,17 @@ type Config struct {
 	SessionLifetime time.Duration
 }
 
+// Deps are the services the handlers call.
+type Deps struct {
+	Files   *files.Service
+	Exports *exports.Service
+}
+
 // Server holds every dependency a handler needs; nothing reaches for a global.
 type Server struct {
 	db       *db.DB
+	files    *files.Service
+	exports  *exports.Service
 	sessions *scs.SessionManager
 	log      *slog.Logger
 	cfg      Config
@@ -35,7 +45,7 @@ type Server struct {
 }
 
 // New builds the server and its routes.
-func New(d *db.DB, log *slog.Logger, cfg Config) *Server {
+func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -57,7 +67,7 @@ func New(d *db.DB, log *slog.Logger, cfg Config) *Server {
 	sm.IdleTimeout = cfg.SessionIdle
 	sm.Lifetime = cfg.SessionLifetime
 
-	s := &Server{db: d, sessions: sm, log: log, cfg: cfg}
+	s := &Server{db: d, files: deps.Files, exports: deps.Exports, sessions: sm, log: log, cfg: cfg}
 	s.echo = s.routes()
 	return s
 }

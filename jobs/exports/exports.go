@@ -1,0 +1,211 @@
+// Package exports ties what a user asked for (an export row) to the job that
+// makes it and the file it produces; both export kinds share it.
+package exports
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"coursevault/db"
+	"coursevault/db/files"
+	"coursevault/jobs"
+)
+
+// Service requests, lists, cancels, retries and deletes exports.
+type Service struct {
+	db     *db.DB
+	runner *jobs.Runner
+	files  *files.Service
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// New returns the service. now is the clock (time.Now when nil).
+func New(d *db.DB, runner *jobs.Runner, fs *files.Service, now func() time.Time, log *slog.Logger) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: d, runner: runner, files: fs, now: now, log: log}
+}
+
+// Request is what a user asks for.
+type Request struct {
+	CourseID      int64
+	UserID        int64
+	Kind          string // db.ExportArchive or db.ExportBook
+	IncludeStdout bool   // archives only
+	IncludeStatic bool   // archives only
+}
+
+// args are an export job's arguments.
+type args struct {
+	ExportID int64 `json:"export_id"`
+}
+
+// ErrNotFound is returned for an export that does not exist in the course.
+var ErrNotFound = db.ErrNotFound
+
+// Request records an export and queues its job in one transaction. While an
+// identical export (same course, kind and options) is queued or running, it
+// returns that one with existing=true instead of queuing another.
+func (s *Service) Request(ctx context.Context, r Request) (e db.ExportView, existing bool, err error) {
+	if r.Kind == db.ExportBook {
+		r.IncludeStdout, r.IncludeStatic = false, false
+	}
+	key := fmt.Sprintf("%s:course=%d:stdout=%t:static=%t", r.Kind, r.CourseID, r.IncludeStdout, r.IncludeStatic)
+	var exportID, existingJob int64
+	errExisting := errors.New("existing")
+	err = s.db.InTx(ctx, func(tx *db.Queries) error {
+		var err error
+		exportID, err = tx.InsertExport(ctx, db.Export{CourseID: r.CourseID, Kind: r.Kind, IncludeStdout: r.IncludeStdout,
+			IncludeStatic: r.IncludeStatic, RequestedBy: r.UserID, CreatedAt: s.now()})
+		if err != nil {
+			return err
+		}
+		j, dup, err := s.runner.Enqueue(ctx, tx, r.Kind, args{ExportID: exportID}, jobs.EnqueueOptions{UniqueKey: key, MaxAttempts: 3})
+		if err != nil {
+			return err
+		}
+		if dup {
+			existingJob = j.ID
+			return errExisting // roll back the new export row
+		}
+		return tx.SetExportJob(ctx, exportID, j.ID)
+	})
+	if errors.Is(err, errExisting) {
+		e, err := s.db.ExportByJob(ctx, existingJob)
+		return e, true, err
+	}
+	if err != nil {
+		return db.ExportView{}, false, fmt.Errorf("exports: request: %w", err)
+	}
+	e, err = s.db.ExportByID(ctx, r.CourseID, exportID)
+	return e, false, err
+}
+
+// Get returns an export of courseID; ErrNotFound for another course's.
+func (s *Service) Get(ctx context.Context, courseID, exportID int64) (db.ExportView, error) {
+	return s.db.ExportByID(ctx, courseID, exportID)
+}
+
+// List returns a course's exports of kind, newest first.
+func (s *Service) List(ctx context.Context, courseID int64, kind string) ([]db.ExportView, error) {
+	return s.db.Exports(ctx, courseID, kind, 100)
+}
+
+// Cancel stops a queued or running export.
+func (s *Service) Cancel(ctx context.Context, e db.ExportView) (db.ExportView, error) {
+	if e.JobID != 0 && !e.Final() {
+		if _, err := s.runner.Cancel(ctx, e.JobID); err != nil {
+			return e, fmt.Errorf("exports: cancel %d: %w", e.ID, err)
+		}
+	}
+	return s.db.ExportByID(ctx, e.CourseID, e.ID)
+}
+
+// ErrNotRetryable is returned when retrying an export that did not fail.
+var ErrNotRetryable = errors.New("only a failed or cancelled export can be retried")
+
+// Retry queues a failed or cancelled export's job again.
+func (s *Service) Retry(ctx context.Context, e db.ExportView) (db.ExportView, error) {
+	if st := e.Status(); (st != db.ExportFailed && st != db.ExportCancelled) || e.JobID == 0 {
+		return e, ErrNotRetryable
+	}
+	if _, err := s.runner.Retry(ctx, e.JobID); err != nil {
+		if errors.Is(err, jobs.ErrDuplicate) {
+			return e, fmt.Errorf("an identical export is already queued or running: %w", err)
+		}
+		return e, fmt.Errorf("exports: retry %d: %w", e.ID, err)
+	}
+	return s.db.ExportByID(ctx, e.CourseID, e.ID)
+}
+
+// Delete removes an export, its file and, if it still runs, stops its job.
+func (s *Service) Delete(ctx context.Context, e db.ExportView) error {
+	if e.JobID != 0 && !e.Final() {
+		if _, err := s.runner.Cancel(ctx, e.JobID); err != nil {
+			return fmt.Errorf("exports: delete %d: %w", e.ID, err)
+		}
+	}
+	if e.FileID != 0 {
+		f, err := s.files.GetByID(ctx, e.FileID)
+		if err == nil {
+			err = s.files.Delete(ctx, f)
+		}
+		if err != nil && !errors.Is(err, files.ErrNotFound) {
+			return fmt.Errorf("exports: delete file of %d: %w", e.ID, err)
+		}
+	}
+	return s.db.InTx(ctx, func(tx *db.Queries) error { return tx.DeleteExport(ctx, e.ID) })
+}
+
+// Made is what a Maker reports about the file it wrote.
+type Made struct {
+	Filename    string
+	ContentType string
+	DataVersion int64 // the course data version the file was read from
+}
+
+// Maker writes one export's file to w, reporting progress.
+type Maker func(ctx context.Context, e db.ExportView, w io.Writer, progress func(done, total int64, note string)) (Made, error)
+
+// Handler returns the job handler for an export kind: it writes the file with
+// write into a temp file in the attachment directory and adopts it (no second
+// copy), pointing the export at the file in the same transaction. On any
+// failure or cancel the temp file is removed.
+func (s *Service) Handler(write Maker) jobs.Handler {
+	return func(ctx context.Context, j *jobs.Job) error {
+		var a args
+		if err := j.Decode(&a); err != nil {
+			return err
+		}
+		e, err := s.db.ExportByJob(ctx, j.ID)
+		if errors.Is(err, db.ErrNotFound) {
+			return jobs.Permanent(fmt.Errorf("the export was deleted"))
+		}
+		if err != nil {
+			return err
+		}
+		tmp, err := s.files.CreateTemp()
+		if err != nil {
+			return fmt.Errorf("could not create a temporary file: %w", err)
+		}
+		adopted := false
+		defer func() {
+			if !adopted {
+				s.files.Discard(tmp)
+			}
+		}()
+		// Hash while writing, so a large archive is not read a second time.
+		h := sha256.New()
+		made, err := write(ctx, e, io.MultiWriter(tmp, h), j.Progress)
+		if err != nil {
+			return err
+		}
+		adopted = true // Adopt consumes tmp, even when it fails
+		f, err := s.files.Adopt(ctx, files.Input{
+			Owner: files.Course(e.CourseID), Category: e.Kind, Filename: made.Filename, ContentType: made.ContentType,
+			CreatedBy: e.RequestedBy, SHA256: hex.EncodeToString(h.Sum(nil)),
+			Link: func(tx *db.Queries, f files.File) error {
+				return tx.FinishExport(ctx, e.ID, f.ID, made.DataVersion, s.now())
+			},
+		}, tmp)
+		if err != nil {
+			if errors.Is(err, db.ErrNotFound) {
+				return jobs.Permanent(fmt.Errorf("the export was deleted while it was being made"))
+			}
+			if errors.Is(err, files.ErrQuota) {
+				return jobs.Permanent(err)
+			}
+			return err
+		}
+		s.log.Info("export ready", "export", e.ID, "kind", e.Kind, "file", f.Filename, "bytes", f.Size)
+		return nil
+	}
+}

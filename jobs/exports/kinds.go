@@ -1,0 +1,83 @@
+package exports
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"coursevault/db"
+	"coursevault/db/files"
+	"coursevault/jobs/archive"
+	"coursevault/jobs/perfbook"
+)
+
+// ArchiveMaker makes course archives: every table read from one snapshot,
+// static files' bytes from the file store.
+func ArchiveMaker(d *db.DB, fs *files.Service, appVersion string, tz *time.Location, now func() time.Time) Maker {
+	return func(ctx context.Context, e db.ExportView, w io.Writer, progress func(done, total int64, note string)) (Made, error) {
+		requester, err := d.UserByID(ctx, e.RequestedBy)
+		if err != nil {
+			return Made{}, fmt.Errorf("the user who asked for the export: %w", err)
+		}
+		var made Made
+		err = d.ReadTx(ctx, func(tx *db.Queries) error {
+			c, err := tx.CourseByID(ctx, e.CourseID)
+			if err != nil {
+				return err
+			}
+			at := now()
+			src := archive.Source{Q: tx, CourseID: e.CourseID, OpenFile: func(ctx context.Context, fileID int64) (io.ReadCloser, error) {
+				f, err := fs.GetByID(ctx, fileID)
+				if err != nil {
+					return nil, err
+				}
+				return fs.Open(ctx, f)
+			}}
+			opts := archive.Options{IncludeStdout: e.IncludeStdout, IncludeStaticFiles: e.IncludeStatic, AppVersion: appVersion,
+				GeneratedBy: archive.Person{ID: requester.ID, Email: requester.Email, Name: requester.Name}, Now: at}
+			m, err := archive.Write(ctx, w, src, opts, progress)
+			if err != nil {
+				return err
+			}
+			made = Made{Filename: archive.Filename(c.Code, c.Term, at.In(tz)), ContentType: "application/zip", DataVersion: m.Course.DataVersion}
+			return nil
+		})
+		return made, err
+	}
+}
+
+// BookMaker makes performance-book workbooks, named and dated in the school's zone.
+func BookMaker(d *db.DB, tz *time.Location, now func() time.Time) Maker {
+	return func(ctx context.Context, e db.ExportView, w io.Writer, progress func(done, total int64, note string)) (Made, error) {
+		requester, err := d.UserByID(ctx, e.RequestedBy)
+		if err != nil {
+			return Made{}, fmt.Errorf("the user who asked for the export: %w", err)
+		}
+		progress(0, 2, "Reading scores")
+		var book perfbook.Book
+		if err := d.ReadTx(ctx, func(tx *db.Queries) error {
+			book, err = perfbook.Load(ctx, tx, e.CourseID)
+			return err
+		}); err != nil {
+			return Made{}, err
+		}
+		progress(1, 2, fmt.Sprintf("Writing the workbook (%d students)", len(book.Students)))
+		at := now().In(tz)
+		if err := perfbook.Write(w, book, perfbook.Meta{GeneratedAt: at, GeneratedBy: requester.Name}); err != nil {
+			return Made{}, err
+		}
+		progress(2, 2, "Saving")
+		return Made{
+			Filename:    perfbook.Filename(book.Course.Name, at),
+			ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+			DataVersion: book.Course.DataVersion,
+		}, nil
+	}
+}
+
+// Register installs the handlers of both export kinds on the service's runner.
+func (s *Service) Register(appVersion string, tz *time.Location) {
+	s.runner.Handle(db.ExportArchive, s.Handler(ArchiveMaker(s.db, s.files, appVersion, tz, s.now)))
+	s.runner.Handle(db.ExportBook, s.Handler(BookMaker(s.db, tz, s.now)))
+}
