@@ -48,8 +48,8 @@ type fixture struct {
 	http   *httptest.Server
 	files  *files.Service
 	runner *jobs.Runner // not started: tests run jobs with drain
-	course int64 // PHYS101: admin, teacher, ta, student members
-	other  int64 // CHEM201: other-teacher only
+	course int64        // PHYS101: admin, teacher, ta, student members
+	other  int64        // CHEM201: other-teacher only
 	users  map[string]int64
 }
 

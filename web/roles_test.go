@@ -43,13 +43,13 @@ func roleMatrix(f *fixture) map[string]routeRule {
 		"/api/courses/:id/exports":      {"/api/courses/" + course + "/exports", [7]int{unauth, nf, nf, forb, forb, ok, ok}},
 		"/api/courses/:id/exports/:eid": {"/api" + exp, [7]int{unauth, nf, nf, forb, forb, ok, ok}},
 		"/files/:token/:name":           {fileURL(archive.Token, archive.Filename), [7]int{nf, nf, nf, nf, nf, ok, ok}},
-		"/healthz":     {"/healthz", [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		"/static/*":    {"/static/app.css", [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		"/":            {"/", [7]int{see, see, see, see, see, see, see}},
-		"/signin":      {"/signin", [7]int{ok, see, see, see, see, see, see}},
-		"/courses":     {"/courses", [7]int{see, ok, ok, ok, ok, ok, ok}},
-		"/courses/:id": {"/courses/" + course, [7]int{see, nf, nf, see, see, see, see}},
-		"/api/courses": {"/api/courses", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
+		"/healthz":                      {"/healthz", [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		"/static/*":                     {"/static/app.css", [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		"/":                             {"/", [7]int{see, see, see, see, see, see, see}},
+		"/signin":                       {"/signin", [7]int{ok, see, see, see, see, see, see}},
+		"/courses":                      {"/courses", [7]int{see, ok, ok, ok, ok, ok, ok}},
+		"/courses/:id":                  {"/courses/" + course, [7]int{see, nf, nf, see, see, see, see}},
+		"/api/courses":                  {"/api/courses", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
 	}
 }
 

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"archive/zip"
 	"fmt"
 	"strings"
 )
@@ -9,7 +8,7 @@ import (
 // writeReadme writes README.txt: what a person unzipping the archive needs to
 // read it without this program.
 func (aw *writer) writeReadme(m Manifest) error {
-	e, err := aw.open(ReadmeName, zip.Deflate)
+	e, err := aw.open(ReadmeName, dataMethod)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func Write(ctx context.Context, w io.Writer, src Source, opts Options, progress 
 	}
 	m.Entries = aw.entries
 	// The manifest goes last: only now are every entry's size and hash known.
-	mw, err := aw.zw.CreateHeader(aw.header(ManifestName, zip.Deflate))
+	mw, err := aw.zw.CreateHeader(aw.header(ManifestName, dataMethod))
 	if err != nil {
 		return Manifest{}, fmt.Errorf("archive: write %s: %w", ManifestName, err)
 	}
@@ -231,7 +231,7 @@ func (aw *writer) table(name, stage string, rows int64, each func(add func(v any
 	if err := aw.startStage(stage, rows); err != nil {
 		return err
 	}
-	e, err := aw.open(name, zip.Deflate)
+	e, err := aw.open(name, dataMethod)
 	if err != nil {
 		return err
 	}
@@ -370,7 +370,7 @@ func (aw *writer) copyStatic(src Source, sf db.StaticFile, name string) error {
 		return fmt.Errorf("archive: static file %s: %w", sf.Path, err)
 	}
 	defer rc.Close()
-	method := uint16(zip.Deflate)
+	method := dataMethod
 	if alreadyCompressed(sf.File.ContentType, sf.Path) {
 		method = zip.Store // deflating a JPEG or a zip costs time and saves nothing
 	}

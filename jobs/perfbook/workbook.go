@@ -93,7 +93,6 @@ func Write(w io.Writer, b Book, meta Meta) error {
 			return fmt.Errorf("perfbook: sheet %q: %w", s.name, err)
 		}
 	}
-	f.SetActiveSheet(0)
 
 	err = f.SetDocProps(&excelize.DocProperties{
 		Title:          b.Course.Name + " performance book",
