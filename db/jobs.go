@@ -150,8 +150,10 @@ func (q *Queries) ListJobs(ctx context.Context, state string, limit int) ([]Job,
 }
 
 // ClaimJob takes, in one statement, the next job of one of kinds that is due:
-// a queued job whose run_at has come, or a running job whose lease ran out (its
-// worker died) and that has attempts left. The job becomes running under
+// first a running job whose lease ran out (its worker died) and that has
+// attempts left, else the queued job due longest ago. Each branch walks its
+// own index in order and stops at the first match, so a long backlog costs
+// no sort. The job becomes running under
 // worker's lease until lockedUntil, with its attempt counted. ErrNotFound when
 // nothing is due. The progress of an earlier attempt is cleared; its error is
 // kept until this attempt ends.
@@ -164,14 +166,18 @@ func (q *Queries) ClaimJob(ctx context.Context, kinds []string, worker string, n
 		UPDATE jobs
 		SET state = 'running', attempt = attempt + 1, locked_until = ?1, locked_by = ?2,
 			started_at = ?3, done = 0, total = 0, note = ''
-		WHERE id = (
-			SELECT id FROM jobs
-			WHERE kind IN (SELECT value FROM json_each(?4))
-			  AND ((state = 'queued' AND run_at <= ?3)
-			    OR (state = 'running' AND locked_until <= ?3
-			        AND attempt < max_attempts AND cancel_requested = 0))
-			ORDER BY run_at, id
-			LIMIT 1)
+		WHERE id = COALESCE(
+			(SELECT id FROM jobs
+			 WHERE state = 'running' AND locked_until <= ?3
+			   AND attempt < max_attempts AND cancel_requested = 0
+			   AND kind IN (SELECT value FROM json_each(?4))
+			 ORDER BY locked_until
+			 LIMIT 1),
+			(SELECT id FROM jobs
+			 WHERE state = 'queued' AND run_at <= ?3
+			   AND kind IN (SELECT value FROM json_each(?4))
+			 ORDER BY run_at, id
+			 LIMIT 1))
 		RETURNING id, kind, state, args, COALESCE(unique_key, ''), attempt, max_attempts,
 			run_at, locked_until, locked_by, done, total, note, last_error,
 			cancel_requested, created_at, started_at, finished_at`,

@@ -260,7 +260,9 @@ func (r *Runner) fill(ctx context.Context) {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			r.execute(j)
+			for ok := true; ok; {
+				j, ok = r.execute(j, ctx)
+			}
 			<-r.slots
 			r.Wake() // a slot is free: more may be waiting
 		}()
@@ -356,7 +358,7 @@ func (r *Runner) RunOnce(ctx context.Context) (bool, error) {
 	}
 	r.wg.Add(1)
 	defer r.wg.Done()
-	r.execute(j)
+	r.execute(j, nil)
 	return true, nil
 }
 
@@ -453,7 +455,10 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 }
 
 // execute runs one claimed attempt: handler, heartbeat, and the row's outcome.
-func (r *Runner) execute(dj db.Job) {
+// Unless chain is nil or done, the transaction that records the outcome also
+// claims this worker's next job, which it returns: one commit per job instead
+// of two doubles the throughput of short jobs.
+func (r *Runner) execute(dj db.Job, chain context.Context) (next db.Job, ok bool) {
 	log := r.log.With("job", dj.ID, "kind", dj.Kind, "attempt", dj.Attempt)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -487,7 +492,7 @@ func (r *Runner) execute(dj db.Job) {
 	switch {
 	case errors.Is(cause, ErrLeaseLost):
 		log.Warn("job abandoned: lease lost", "err", err)
-		return
+		return db.Job{}, false
 	case err == nil:
 		outcome = func(tx *db.Queries) error { return tx.FinishJob(wctx, lease, db.JobSucceeded, "", now) }
 		log.Debug("job succeeded")
@@ -508,18 +513,37 @@ func (r *Runner) execute(dj db.Job) {
 		log.Info("job attempt failed; will retry", "err", err, "run_at", runAt)
 	}
 	// The last progress goes with the outcome, so the row shows how far it got.
-	werr := r.write(wctx, func(tx *db.Queries) error {
-		if err := j.flush(wctx, tx); err != nil {
-			return err
-		}
-		return outcome(tx)
-	})
+	record := func(claimNext bool) (claimErr, err error) {
+		err = r.write(wctx, func(tx *db.Queries) error {
+			if err := j.flush(wctx, tx); err != nil {
+				return err
+			}
+			if err := outcome(tx); err != nil || !claimNext {
+				return err
+			}
+			now := r.opts.Clock.Now()
+			next, claimErr = tx.ClaimJob(wctx, r.kinds, r.worker, now, now.Add(r.opts.Lease))
+			if claimErr == nil || errors.Is(claimErr, db.ErrNotFound) {
+				return nil
+			}
+			return claimErr
+		})
+		return claimErr, err
+	}
+	claimErr, werr := record(chain != nil && chain.Err() == nil)
+	if claimErr != nil && !errors.Is(claimErr, db.ErrNotFound) {
+		log.Error("claim next job", "err", claimErr)
+		claimErr, werr = record(false)
+	}
 	switch {
 	case errors.Is(werr, db.ErrNotFound):
 		log.Warn("job outcome not recorded: the lease ran out and the job was claimed again", "err", err)
 	case werr != nil:
 		log.Error("record job outcome", "err", werr)
+	case claimErr == nil && next.ID != 0:
+		return next, true
 	}
+	return db.Job{}, false
 }
 
 func (r *Runner) write(ctx context.Context, fn func(tx *db.Queries) error) error {
