@@ -20,6 +20,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"coursevault/db"
@@ -98,8 +99,8 @@ type Runner struct {
 
 	handlers   map[string]Handler
 	periodic   []periodicJob
-	kinds      []string // what this runner claims: the handlers' kinds, sorted
-	registered bool     // periodic rows written (first maintain)
+	kinds      []string    // what this runner claims: the handlers' kinds, sorted
+	registered atomic.Bool // periodic rows written (first maintain)
 
 	wake  chan struct{} // buffered 1: a pending wake-up
 	slots chan struct{} // one token per running job, capacity Workers
@@ -304,7 +305,7 @@ func (r *Runner) maintain(ctx context.Context) {
 		} else if n > 0 {
 			r.log.Warn("ended jobs abandoned by a stopped worker", "count", n)
 		}
-		if !r.registered {
+		if !r.registered.Load() {
 			for _, p := range r.periodic {
 				if err := tx.RegisterPeriodic(ctx, p.name, p.interval, now); err != nil {
 					return err
@@ -332,7 +333,7 @@ func (r *Runner) maintain(ctx context.Context) {
 		}
 		return
 	}
-	r.registered = true
+	r.registered.Store(true)
 }
 
 func (r *Runner) prune(ctx context.Context) (int64, error) {
