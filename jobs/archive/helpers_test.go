@@ -4,8 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,12 +32,20 @@ var testNow = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 // smallDemo is the demo's default size: three courses, the last one empty.
 func smallDemo() demo.Options { return demo.Defaults() }
 
-// newFixture fills a fresh database with the demo sized by opts (demo
-// defaults when zero), static files going through the real file store.
+// newFixture gives each test its own copy of a demo database sized by opts,
+// with static files in a real file store. Each size is generated once per
+// test binary and copied (generation costs seconds under -race).
 func newFixture(t testing.TB, opts demo.Options) *fixture {
 	t.Helper()
 	ctx := context.Background()
+	tmpl, err := template(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(tmpl)); err != nil {
+		t.Fatal(err)
+	}
 	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -43,18 +55,66 @@ func newFixture(t testing.TB, opts demo.Options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.Courses == 0 {
-		opts = demo.Defaults()
+	return &fixture{d: d, files: svc}
+}
+
+var (
+	templatesMu sync.Mutex
+	templates   = map[string]string{} // by fmt "%+v" of the options
+	templateDir string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if templateDir != "" {
+		os.RemoveAll(templateDir)
 	}
-	opts.PasswordHash = secretHash
-	opts.Static = func(ctx context.Context, courseID int64, p string, content []byte) error {
+	os.Exit(code)
+}
+
+// template generates (once) the demo for opts into a directory holding
+// coursevault.db and files/, closed so the copy is consistent.
+func template(opts demo.Options) (string, error) {
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	key := fmt.Sprintf("%+v", opts)
+	if dir, ok := templates[key]; ok {
+		return dir, nil
+	}
+	if templateDir == "" {
+		var err error
+		if templateDir, err = os.MkdirTemp("", "archive-test-"); err != nil {
+			return "", err
+		}
+	}
+	dir := filepath.Join(templateDir, strconv.Itoa(len(templates)))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
+	if err != nil {
+		return "", err
+	}
+	defer d.Close()
+	svc, err := files.New(d, filepath.Join(dir, "files"), files.Options{})
+	if err != nil {
+		return "", err
+	}
+	gen := opts
+	gen.PasswordHash = secretHash
+	gen.Static = func(ctx context.Context, courseID int64, p string, content []byte) error {
 		_, err := svc.AddStatic(ctx, courseID, p, bytes.NewReader(content))
 		return err
 	}
-	if _, err := demo.Generate(ctx, d, opts); err != nil {
-		t.Fatal(err)
+	if _, err := demo.Generate(ctx, d, gen); err != nil {
+		return "", err
 	}
-	return &fixture{d: d, files: svc}
+	if err := d.Close(); err != nil { // checkpoints the WAL into the file
+		return "", err
+	}
+	templates[key] = dir
+	return dir, nil
 }
 
 func (f *fixture) source(q *db.Queries, courseID int64) Source {
