@@ -48,3 +48,41 @@ type ErrorPage struct {
 	Heading string
 	Message string
 }
+
+// BookPage is the performance book: the grid of one period (or all) and the
+// workbook exports.
+type BookPage struct {
+	Header       CourseHeader
+	Filters      []Tab // "All" and one per period
+	Columns      []BookColumn
+	Rows         []BookRow
+	Averages     []string // per assignment, in column order
+	ClassAverage string
+	Students     int
+	PostURL      string
+	Exports      []ExportRow
+	UpToDate     bool
+}
+
+// BookColumn is an assignment's header.
+type BookColumn struct {
+	Name string
+	Kind string
+	Due  string // "Due Nov 3" or ""
+}
+
+// BookRow is one student's row.
+type BookRow struct {
+	Name       string // "Family, Given", or the one name a student has
+	StudentID  string
+	Cells      []BookCell
+	Average    string
+}
+
+// BookCell is one score: "87%", blank for not started; Class marks late or
+// in progress and Title says so in words.
+type BookCell struct {
+	Text  string
+	Class string
+	Title string
+}

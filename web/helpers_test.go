@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/demo"
 	"coursevault/db/files"
 	"coursevault/jobs"
 	"coursevault/jobs/exports"
@@ -79,6 +81,25 @@ func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	}
 	t.Cleanup(func() { d.Close() })
 	f := &fixture{t: t, db: d, users: map[string]int64{}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var fo files.Options
+	for _, o := range opts {
+		o(&fo)
+	}
+	f.files, err = files.New(d, filepath.Join(t.TempDir(), "attachments"), fo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A small demo gives the performance tests real course data.
+	_, err = demo.Generate(ctx, d, demo.Options{Seed: 7, Courses: 3, Students: 12, Assignments: 4, SubmissionsPerStudent: 1,
+		StdoutBytes: 256, StaticFiles: 2, PasswordHash: passwordHash(t),
+		Static: func(ctx context.Context, courseID int64, path string, content []byte) error {
+			_, err := f.files.AddStatic(ctx, courseID, path, bytes.NewReader(content))
+			return err
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	err = d.InTx(ctx, func(tx *db.Queries) error {
 		for _, email := range []string{asSiteAdmin, asAdmin, asTeacher, asTA, asStudent, asOtherTeacher, asDisabled} {
@@ -103,15 +124,6 @@ func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 		_, err := tx.InsertMembership(ctx, db.Membership{CourseID: f.other, UserID: f.users[asOtherTeacher], Role: db.RoleTeacher, CreatedAt: now})
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	var fo files.Options
-	for _, o := range opts {
-		o(&fo)
-	}
-	f.files, err = files.New(d, filepath.Join(t.TempDir(), "attachments"), fo)
 	if err != nil {
 		t.Fatal(err)
 	}

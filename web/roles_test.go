@@ -37,7 +37,13 @@ func roleMatrix(f *fixture) map[string]routeRule {
 	course := fmt.Sprint(f.course)
 	archive := f.readyArchive()
 	exp := fmt.Sprintf("/courses/%d/exports/%d", f.course, archive.ID)
+	book := f.readyBook(f.course)
+	bookRow := fmt.Sprintf("/courses/%d/performance/exports/%d", f.course, book.ID)
 	return map[string]routeRule{
+		"/courses/:id/performance":                 {"/courses/" + course + "/performance", [7]int{see, nf, nf, ok, ok, ok, ok}},
+		"/courses/:id/performance/exports/:eid":    {bookRow, [7]int{see, nf, nf, ok, ok, ok, ok}},
+		"/api/courses/:id/performance":             {"/api/courses/" + course + "/performance", [7]int{unauth, nf, nf, ok, ok, ok, ok}},
+		"/api/courses/:id/performance/exports":     {"/api/courses/" + course + "/performance/exports", [7]int{unauth, nf, nf, ok, ok, ok, ok}},
 		"/courses/:id/exports":          {"/courses/" + course + "/exports", [7]int{see, nf, nf, forb, forb, ok, ok}},
 		"/courses/:id/exports/:eid":     {exp, [7]int{see, nf, nf, forb, forb, ok, ok}},
 		"/api/courses/:id/exports":      {"/api/courses/" + course + "/exports", [7]int{unauth, nf, nf, forb, forb, ok, ok}},

@@ -32,6 +32,11 @@ func (s *Server) routes() *echo.Echo {
 	course := pages.Group("/courses/:id", s.loadCourse)
 	course.GET("", s.courseHome)
 
+	course.GET("/performance", s.performancePage)
+	books := course.Group("/performance/exports")
+	books.POST("", s.requestExport)
+	s.exportRoutes(books)
+
 	archives := course.Group("/exports", requireRole("admin"))
 	archives.GET("", s.exportsTab)
 	archives.POST("", s.requestExport)
@@ -40,6 +45,9 @@ func (s *Server) routes() *echo.Echo {
 	api := e.Group("/api", s.requireUser)
 	api.GET("/courses", s.apiCourses)
 	apiCourse := api.Group("/courses/:id", s.loadCourse)
+	apiCourse.GET("/performance", s.apiBook)
+	apiCourse.POST("/performance/export", s.apiBookExport)
+	apiCourse.GET("/performance/exports", s.apiBookFiles)
 	apiArchives := apiCourse.Group("/exports", requireRole("admin"))
 	apiArchives.GET("", s.apiListExports)
 	apiArchives.POST("", s.apiRequestExport)

@@ -1,0 +1,226 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"coursevault/db"
+	"coursevault/jobs/exports"
+	"coursevault/jobs/perfbook"
+	"coursevault/views"
+)
+
+// percent formats a fraction as the grid shows it; nil is blank.
+func percent(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f*100, 'f', 0, 64) + "%"
+}
+
+// bookPage formats a (period's) book for the grid.
+func bookPage(b perfbook.Book, tz *time.Location) views.BookPage {
+	p := views.BookPage{Students: len(b.Students), ClassAverage: percent(b.Average)}
+	p.Columns = make([]views.BookColumn, len(b.Assignments))
+	p.Averages = make([]string, len(b.Assignments))
+	for i, a := range b.Assignments {
+		p.Columns[i] = views.BookColumn{Name: a.Name, Kind: a.Kind}
+		if a.DueAt != nil {
+			p.Columns[i].Due = "Due " + a.DueAt.In(tz).Format("Jan 2")
+		}
+		p.Averages[i] = percent(a.Average)
+	}
+	p.Rows = make([]views.BookRow, len(b.Students))
+	for i, s := range b.Students {
+		r := views.BookRow{Name: sortName(s.FamilyName, s.GivenName), StudentID: s.StudentID, Average: percent(s.Average),
+			Cells: make([]views.BookCell, len(s.Cells))}
+		for j, c := range s.Cells {
+			cell := views.BookCell{Text: percent(c.Fraction)}
+			switch {
+			case c.Late:
+				cell.Class, cell.Title = "late", "Late"
+			case c.InProgress():
+				cell.Class, cell.Title = "progress", "In progress"
+			}
+			r.Cells[j] = cell
+		}
+		p.Rows[i] = r
+	}
+	return p
+}
+
+// sortName is "Family, Given", or whichever name a student has.
+func sortName(family, given string) string {
+	switch {
+	case family == "":
+		return given
+	case given == "":
+		return family
+	}
+	return family + ", " + given
+}
+
+// performancePage shows the book of all students or of ?period=<id>.
+func (s *Server) performancePage(c echo.Context) error {
+	ca := currentCourse(c)
+	book, err := perfbook.Load(c.Request().Context(), s.db.Queries, ca.Course.ID)
+	if err != nil {
+		return err
+	}
+	base := fmt.Sprintf("/courses/%d/performance", ca.Course.ID)
+	period := c.QueryParam("period")
+	filters := []views.Tab{{Label: "All", URL: base, Current: period == ""}}
+	shown, found := book, period == ""
+	for _, p := range book.Periods {
+		id := strconv.FormatInt(p.ID, 10)
+		filters = append(filters, views.Tab{Label: p.Name, URL: base + "?period=" + id, Current: period == id})
+		if period == id {
+			shown, found = book.ForPeriod(p.ID), true
+		}
+	}
+	if !found {
+		return echo.ErrNotFound
+	}
+	rows, err := s.exportRows(c, db.ExportBook)
+	if err != nil {
+		return err
+	}
+	page := bookPage(shown, s.cfg.Timezone)
+	page.Header = courseHeader(ca, "Performance book")
+	page.Filters = filters
+	page.PostURL = exportsBase(ca.Course.ID, db.ExportBook)
+	page.Exports = rows
+	page.UpToDate = upToDate(rows)
+	return s.render(c, http.StatusOK, views.BookPageView(s.page(c, "Performance book · "+ca.Course.Code), page))
+}
+
+// apiBookFile is one workbook in the seed's exports list.
+type apiBookFile struct {
+	Filename  string    `json:"filename"`
+	URL       string    `json:"url"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// apiBookFiles is GET /api/courses/:id/performance/exports exactly as the
+// seed asks: the workbooks available for download, newest first.
+func (s *Server) apiBookFiles(c echo.Context) error {
+	files, err := s.bookFiles(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, files)
+}
+
+func (s *Server) bookFiles(c echo.Context) ([]apiBookFile, error) {
+	ca := currentCourse(c)
+	list, err := s.exports.List(c.Request().Context(), ca.Course.ID, db.ExportBook)
+	if err != nil {
+		return nil, err
+	}
+	out := []apiBookFile{}
+	for _, e := range list {
+		if e.Status() == db.ExportReady {
+			out = append(out, apiBookFile{Filename: e.Filename, URL: s.absURL(fileURL(e.Token, e.Filename)), CreatedAt: e.FileCreated.UTC()})
+		}
+	}
+	return out, nil
+}
+
+// absURL makes a path absolute with the configured base URL.
+func (s *Server) absURL(path string) string { return s.cfg.BaseURL + path }
+
+// apiBook is GET /api/courses/:id/performance: the book and, as the seed
+// asks, the exports already available, so the page needs one request.
+type apiBook struct {
+	Course      apiCourse       `json:"course"`
+	Periods     []apiPeriod     `json:"periods"`
+	Assignments []apiAssignment `json:"assignments"`
+	Students    []apiStudent    `json:"students"`
+	Average     *float64        `json:"average"`
+	Exports     []apiBookFile   `json:"exports"`
+	UpToDate    bool            `json:"up_to_date"`
+}
+
+type apiPeriod struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type apiAssignment struct {
+	ID             int64      `json:"id"`
+	Name           string     `json:"name"`
+	Kind           string     `json:"kind"`
+	DueAt          *time.Time `json:"due_at"`
+	Points         float64    `json:"points"`
+	Average        *float64   `json:"average"`
+	CompletionRate float64    `json:"completion_rate"`
+}
+
+type apiStudent struct {
+	UserID     int64     `json:"user_id"`
+	FamilyName string    `json:"family_name"`
+	GivenName  string    `json:"given_name"`
+	StudentID  string    `json:"student_id"`
+	Period     string    `json:"period"`
+	Scores     []apiCell `json:"scores"` // in assignment order
+	Average    *float64  `json:"average"`
+}
+
+type apiCell struct {
+	Fraction *float64 `json:"fraction"` // 0..1; null when not started
+	Status   string   `json:"status"`
+	Late     bool     `json:"late"`
+}
+
+func (s *Server) apiBook(c echo.Context) error {
+	ca := currentCourse(c)
+	b, err := perfbook.Load(c.Request().Context(), s.db.Queries, ca.Course.ID)
+	if err != nil {
+		return err
+	}
+	out := apiBook{Course: apiCourse{ID: b.Course.ID, Code: b.Course.Code, Name: b.Course.Name, Term: b.Course.Term, Role: ca.Role},
+		Average: b.Average, Periods: []apiPeriod{}, Assignments: []apiAssignment{}, Students: []apiStudent{}}
+	for _, p := range b.Periods {
+		out.Periods = append(out.Periods, apiPeriod{ID: p.ID, Name: p.Name})
+	}
+	for _, a := range b.Assignments {
+		out.Assignments = append(out.Assignments, apiAssignment{ID: a.ID, Name: a.Name, Kind: a.Kind, DueAt: a.DueAt, Points: a.Points,
+			Average: a.Average, CompletionRate: a.CompletionRate})
+	}
+	for _, st := range b.Students {
+		as := apiStudent{UserID: st.UserID, FamilyName: st.FamilyName, GivenName: st.GivenName, StudentID: st.StudentID,
+			Period: st.PeriodName, Average: st.Average, Scores: make([]apiCell, len(st.Cells))}
+		for i, cell := range st.Cells {
+			as.Scores[i] = apiCell{Fraction: cell.Fraction, Status: cell.Status, Late: cell.Late}
+		}
+		out.Students = append(out.Students, as)
+	}
+	if out.Exports, err = s.bookFiles(c); err != nil {
+		return err
+	}
+	list, err := s.exports.List(c.Request().Context(), ca.Course.ID, db.ExportBook)
+	if err != nil {
+		return err
+	}
+	for _, e := range list {
+		if e.Status() == db.ExportReady {
+			out.UpToDate = e.DataVersion == b.Course.DataVersion
+			break
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// apiBookExport is POST /api/courses/:id/performance/export: an empty body,
+// 202 and the queued export (200 with the pending one on a second request).
+func (s *Server) apiBookExport(c echo.Context) error {
+	var none struct{}
+	if err := decodeJSONBody(c, &none); err != nil {
+		return err
+	}
+	return s.apiQueue(c, exports.Request{})
+}
