@@ -73,10 +73,10 @@ type BookColumn struct {
 
 // BookRow is one student's row.
 type BookRow struct {
-	Name       string // "Family, Given", or the one name a student has
-	StudentID  string
-	Cells      []BookCell
-	Average    string
+	Name      string // "Family, Given", or the one name a student has
+	StudentID string
+	Cells     []BookCell
+	Average   string
 }
 
 // BookCell is one score: "87%", blank for not started; Class marks late or

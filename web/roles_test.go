@@ -40,22 +40,22 @@ func roleMatrix(f *fixture) map[string]routeRule {
 	book := f.readyBook(f.course)
 	bookRow := fmt.Sprintf("/courses/%d/performance/exports/%d", f.course, book.ID)
 	return map[string]routeRule{
-		"/courses/:id/performance":                 {"/courses/" + course + "/performance", [7]int{see, nf, nf, ok, ok, ok, ok}},
-		"/courses/:id/performance/exports/:eid":    {bookRow, [7]int{see, nf, nf, ok, ok, ok, ok}},
-		"/api/courses/:id/performance":             {"/api/courses/" + course + "/performance", [7]int{unauth, nf, nf, ok, ok, ok, ok}},
-		"/api/courses/:id/performance/exports":     {"/api/courses/" + course + "/performance/exports", [7]int{unauth, nf, nf, ok, ok, ok, ok}},
-		"/courses/:id/exports":          {"/courses/" + course + "/exports", [7]int{see, nf, nf, forb, forb, ok, ok}},
-		"/courses/:id/exports/:eid":     {exp, [7]int{see, nf, nf, forb, forb, ok, ok}},
-		"/api/courses/:id/exports":      {"/api/courses/" + course + "/exports", [7]int{unauth, nf, nf, forb, forb, ok, ok}},
-		"/api/courses/:id/exports/:eid": {"/api" + exp, [7]int{unauth, nf, nf, forb, forb, ok, ok}},
-		"/files/:token/:name":           {fileURL(archive.Token, archive.Filename), [7]int{nf, nf, nf, nf, nf, ok, ok}},
-		"/healthz":                      {"/healthz", [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		"/static/*":                     {"/static/app.css", [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		"/":                             {"/", [7]int{see, see, see, see, see, see, see}},
-		"/signin":                       {"/signin", [7]int{ok, see, see, see, see, see, see}},
-		"/courses":                      {"/courses", [7]int{see, ok, ok, ok, ok, ok, ok}},
-		"/courses/:id":                  {"/courses/" + course, [7]int{see, nf, nf, see, see, see, see}},
-		"/api/courses":                  {"/api/courses", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
+		"/courses/:id/performance":              {"/courses/" + course + "/performance", [7]int{see, nf, nf, ok, ok, ok, ok}},
+		"/courses/:id/performance/exports/:eid": {bookRow, [7]int{see, nf, nf, ok, ok, ok, ok}},
+		"/api/courses/:id/performance":          {"/api/courses/" + course + "/performance", [7]int{unauth, nf, nf, ok, ok, ok, ok}},
+		"/api/courses/:id/performance/exports":  {"/api/courses/" + course + "/performance/exports", [7]int{unauth, nf, nf, ok, ok, ok, ok}},
+		"/courses/:id/exports":                  {"/courses/" + course + "/exports", [7]int{see, nf, nf, forb, forb, ok, ok}},
+		"/courses/:id/exports/:eid":             {exp, [7]int{see, nf, nf, forb, forb, ok, ok}},
+		"/api/courses/:id/exports":              {"/api/courses/" + course + "/exports", [7]int{unauth, nf, nf, forb, forb, ok, ok}},
+		"/api/courses/:id/exports/:eid":         {"/api" + exp, [7]int{unauth, nf, nf, forb, forb, ok, ok}},
+		"/files/:token/:name":                   {fileURL(archive.Token, archive.Filename), [7]int{nf, nf, nf, nf, nf, ok, ok}},
+		"/healthz":                              {"/healthz", [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		"/static/*":                             {"/static/app.css", [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		"/":                                     {"/", [7]int{see, see, see, see, see, see, see}},
+		"/signin":                               {"/signin", [7]int{ok, see, see, see, see, see, see}},
+		"/courses":                              {"/courses", [7]int{see, ok, ok, ok, ok, ok, ok}},
+		"/courses/:id":                          {"/courses/" + course, [7]int{see, nf, nf, see, see, see, see}},
+		"/api/courses":                          {"/api/courses", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
 	}
 }
 
