@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/jobs"
 	"coursevault/web/auth"
 )
 
@@ -189,4 +190,19 @@ func runToken(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, token)
 	return nil
+}
+
+func runJobs(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("jobs")
+	dataDir := f.dataDir()
+	state := f.String("state", "", "only jobs in this state")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	d, err := openDB(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return jobs.WriteList(ctx, stdout, d, *state)
 }

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// runCLI runs the command line in-process and returns exit code and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestCLI_usageErrorsExit2(t *testing.T) {
+	for _, args := range [][]string{{}, {"nope"}, {"serve", "--nope"}, {"user"}, {"user", "add"}, {"member", "add", "--role", "boss"}, {"demo", "extra"}} {
+		code, _, stderr := runCLI(t, args...)
+		if code != 2 || stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
+
+func TestCLI_userMemberToken(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--data-dir", dir, "--students", "4", "--assignments", "2", "--submissions", "1", "--static-files", "1"); code != 0 {
+		t.Fatalf("demo: %d %s", code, stderr)
+	}
+	code, _, stderr := runCLI(t, "demo", "--data-dir", dir)
+	if code != 1 || !strings.Contains(stderr, "only fills an empty database") {
+		t.Fatalf("second demo: %d %s", code, stderr)
+	}
+	if code, out, _ := runCLI(t, "user", "add", "--data-dir", dir, "--email", "new@school.edu", "--name", "Ada Lovelace"); code != 0 || !strings.Contains(out, "cannot sign in") {
+		t.Fatalf("user add: %d %s", code, out)
+	}
+	if code, _, stderr := runCLI(t, "user", "add", "--data-dir", dir, "--email", "NEW@school.edu", "--name", "Again"); code != 1 || !strings.Contains(stderr, "already exists") {
+		t.Fatalf("duplicate user: %d %s", code, stderr)
+	}
+	if code, out, stderr := runCLI(t, "member", "add", "--data-dir", dir, "--course", "1", "--email", "new@school.edu", "--role", "ta"); code != 0 {
+		t.Fatalf("member add: %d %s %s", code, out, stderr)
+	}
+	if code, _, stderr := runCLI(t, "member", "add", "--data-dir", dir, "--course", "NOPE", "--email", "new@school.edu", "--role", "ta"); code != 1 || !strings.Contains(stderr, `no course "NOPE"`) {
+		t.Fatalf("unknown course: %d %s", code, stderr)
+	}
+	code, out, _ := runCLI(t, "token", "create", "--data-dir", dir, "--email", "new@school.edu")
+	if code != 0 || !regexp.MustCompile(`^cvpat_[0-9a-f]{64}\n$`).MatchString(out) {
+		t.Fatalf("token: %d %q", code, out)
+	}
+}
+
+func TestCLI_envVarsSetFlags(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("COURSEVAULT_DATA_DIR", dir)
+	if code, _, stderr := runCLI(t, "user", "add", "--email", "env@school.edu", "--name", "Env"); code != 0 {
+		t.Fatalf("%d %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "coursevault.db")); err != nil {
+		t.Fatal("COURSEVAULT_DATA_DIR was not used")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while serve writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestServe_demoThenGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	ctx, stop := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", dir}, &out, io.Discard)
+	}()
+
+	serving := regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)`)
+	var base string
+	for deadline := time.Now().Add(30 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := serving.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("serve did not start: %s", out.String())
+	}
+	if !strings.Contains(out.String(), "instructor@demo.test") {
+		t.Error("serve --demo did not print the demo sign-ins")
+	}
+	res, err := http.Get(base + "/healthz")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %v %v", err, res)
+	}
+	res.Body.Close()
+	stop() // what SIGTERM does
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d", code)
+		}
+	case <-time.After(45 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("still serving after shutdown")
+	}
+}
