@@ -131,14 +131,18 @@ func Load(ctx context.Context, q *db.Queries, courseID int64) (Book, error) {
 		}
 		row[s.UserID] = i
 	}
+	lastA, j := int64(0), -1 // scores arrive grouped by assignment: look each up once
 	err = q.EachBookScore(ctx, courseID, func(sc db.BookScore) error {
-		i, ok := row[sc.UserID]
-		if !ok {
-			return nil // no longer a student of the course
+		if sc.AssignmentID != lastA {
+			lastA = sc.AssignmentID
+			var ok bool
+			if j, ok = column[sc.AssignmentID]; !ok {
+				j = -1 // an assignment added after we listed them
+			}
 		}
-		j, ok := column[sc.AssignmentID]
-		if !ok {
-			return nil // an assignment added after we listed them
+		i, ok := row[sc.UserID]
+		if !ok || j < 0 {
+			return nil // no longer a student of the course, or a new assignment
 		}
 		c := &b.Students[i].Cells[j]
 		c.Status, c.Late = sc.Status, sc.Late
