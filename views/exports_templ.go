@@ -878,33 +878,33 @@ func ExportsPage(p Page, t ExportsTab) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 76, "\"><fieldset><label><input type=\"checkbox\" name=\"include_stdout\" value=\"1\" role=\"switch\" aria-describedby=\"stdout-tip\"> Include build and test output (stdout)</label> <span class=\"tip\"><button type=\"button\" class=\"small outline secondary\" aria-describedby=\"stdout-tip\">How much larger?</button> <span class=\"tip-text\" role=\"tooltip\" id=\"stdout-tip\">Makes the archive much larger. ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 76, "\"><fieldset><legend class=\"visually-hidden\">Archive options</legend><div class=\"option\"><label><input type=\"checkbox\" name=\"include_stdout\" value=\"1\" role=\"switch\" aria-describedby=\"stdout-tip\"> Include build and test output (stdout)</label> <span class=\"tip\"><button type=\"button\" class=\"small outline secondary\" aria-describedby=\"stdout-tip\">How much larger?</button> <span class=\"tip-text\" role=\"tooltip\" id=\"stdout-tip\">Makes the archive much larger. ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var52 string
 			templ_7745c5c3_Var52, templ_7745c5c3_Err = templ.JoinStringErrs(t.StdoutTip)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/exports.templ`, Line: 123, Col: 104}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/exports.templ`, Line: 125, Col: 105}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var52))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "</span></span> <label><input type=\"checkbox\" name=\"include_static\" value=\"1\" role=\"switch\" checked> Include static files <small class=\"muted\">(")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "</span></span></div><div class=\"option\"><label><input type=\"checkbox\" name=\"include_static\" value=\"1\" role=\"switch\" checked> Include static files</label> <small class=\"muted\">(")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var53 string
 			templ_7745c5c3_Var53, templ_7745c5c3_Err = templ.JoinStringErrs(t.StaticLabel)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/exports.templ`, Line: 127, Col: 64}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/exports.templ`, Line: 133, Col: 43}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var53))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, ")</small></label></fieldset>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, ")</small></div></fieldset>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
