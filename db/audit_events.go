@@ -51,3 +51,16 @@ func (q *Queries) AuditEvents(ctx context.Context, courseID int64, limit int) ([
 	}
 	return out, rows.Err()
 }
+
+// CountRecentEvents counts events of action since a time, for one subject and
+// for one address (sign-in throttling).
+func (q *Queries) CountRecentEvents(ctx context.Context, action, subject, remoteIP string, since time.Time) (bySubject, byIP int, err error) {
+	err = q.q.QueryRowContext(ctx, `
+		SELECT (SELECT count(*) FROM audit_events WHERE action = ? AND subject = ? AND at > ?),
+		       (SELECT count(*) FROM audit_events WHERE action = ? AND remote_ip = ? AND at > ?)`,
+		action, subject, since.UTC(), action, remoteIP, since.UTC()).Scan(&bySubject, &byIP)
+	if err != nil {
+		return 0, 0, fmt.Errorf("db: count recent %s: %w", action, err)
+	}
+	return bySubject, byIP, nil
+}

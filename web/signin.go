@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,9 +36,20 @@ func (s *Server) signInForm(c echo.Context) error {
 // message after the same work (auth.CheckPassword compares against a dummy hash).
 func (s *Server) signIn(c echo.Context) error {
 	ctx := c.Request().Context()
-	email := strings.TrimSpace(c.FormValue("email"))
+	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
 	password := c.FormValue("password")
 	next := c.FormValue("next")
+
+	// Throttle guessing, before any password work: per account (known or not,
+	// so the answer reveals nothing) and per address.
+	byAccount, byIP, err := s.db.CountRecentEvents(ctx, "signin.failed", email, c.RealIP(), s.now().Add(-throttleWindow))
+	if err != nil {
+		return err
+	}
+	if byAccount >= maxFailuresPerAccount || byIP >= maxFailuresPerIP {
+		return s.render(c, http.StatusTooManyRequests, views.SignIn(s.page(c, "Sign in"), email,
+			fmt.Sprintf("Too many failed sign-ins. Wait %d minutes and try again, or ask an administrator to reset your password.", int(throttleWindow.Minutes())), next))
+	}
 
 	u, err := s.db.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
@@ -57,6 +70,13 @@ func (s *Server) signIn(c echo.Context) error {
 	s.audit(c, db.AuditEvent{Action: "signin", Subject: u.Email})
 	return c.Redirect(http.StatusSeeOther, safeNext(next))
 }
+
+// Sign-in throttling: at most this many failures in throttleWindow.
+const (
+	throttleWindow        = 15 * time.Minute
+	maxFailuresPerAccount = 5
+	maxFailuresPerIP      = 30
+)
 
 func (s *Server) signOut(c echo.Context) error {
 	ctx := c.Request().Context()

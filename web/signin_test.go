@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSignIn(t *testing.T) {
@@ -115,4 +116,28 @@ func sessionCookie(c *client, u *url.URL) string {
 		}
 	}
 	return ""
+}
+
+func TestSignIn_throttlesRepeatedFailures(t *testing.T) {
+	f := newFixture(t)
+	c := f.client()
+	c.get("/signin")
+	for i := range maxFailuresPerAccount {
+		if res, _ := c.post("/signin", url.Values{"email": {asTeacher}, "password": {"wrong"}}); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, res.StatusCode)
+		}
+	}
+	res, body := c.post("/signin", url.Values{"email": {asTeacher}, "password": {testPassword}})
+	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Too many failed sign-ins") {
+		t.Fatalf("after %d failures the right password gave %d", maxFailuresPerAccount, res.StatusCode)
+	}
+	// Another account from the same address is not locked by this one.
+	if res := c.signIn(asAdmin, testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("other account: %d", res.StatusCode)
+	}
+	// The lock ends when the window has passed.
+	f.srv.cfg.Now = func() time.Time { return time.Now().Add(throttleWindow + time.Minute) }
+	if res := f.client().signIn(asTeacher, testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the window: %d", res.StatusCode)
+	}
 }
