@@ -152,22 +152,39 @@ func Generate(ctx context.Context, d *db.DB, opts Options) (Summary, error) {
 			}
 		}
 	}
-	for _, c := range g.courses {
-		for ai := range c.assignments {
-			if err := ctx.Err(); err != nil {
-				return partial(err)
+	// One goroutine generates the next assignment's rows while this one
+	// inserts the current one: generating is a tenth of the work, and SQLite
+	// has one writer anyway. The generator alone draws from g.r, in order,
+	// so the rows stay the same for a seed.
+	genCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	batches := make(chan batch, 2)
+	go func() {
+		defer close(batches)
+		for _, c := range g.courses {
+			for ai := range c.assignments {
+				select {
+				case batches <- g.work(c, &c.assignments[ai]):
+				case <-genCtx.Done():
+					return
+				}
 			}
-			var w work
-			err := d.InTx(ctx, func(tx *db.Queries) error {
-				var err error
-				w, err = g.insertWork(ctx, tx, c, &c.assignments[ai])
-				return err
-			})
-			if err != nil {
-				return partial(err)
-			}
-			g.sum.add(w)
 		}
+	}()
+	for b := range batches {
+		var w Summary
+		err := d.InTx(ctx, func(tx *db.Queries) error {
+			var err error
+			w, err = insert(ctx, tx, b)
+			return err
+		})
+		if err != nil {
+			return partial(err)
+		}
+		g.sum.add(w)
+	}
+	if err := ctx.Err(); err != nil {
+		return partial(err)
 	}
 	g.sum.Elapsed = time.Since(start)
 	return g.sum, nil

@@ -115,9 +115,11 @@ func (g *generator) plan() {
 	demoStudent := newStudent("student@demo.test", person{"Ana Lucía", "Pérez", "Ana Lucía Pérez"})
 	generated := make([]int, g.opts.Students)
 	for i := range generated {
-		p := randomPerson(g.r)
+		var p person
 		if i < len(featured) {
 			p = featured[i]
+		} else {
+			p = randomPerson(g.r)
 		}
 		generated[i] = newStudent(fmt.Sprintf("s%05d@demo.test", i+1), p)
 	}

@@ -29,50 +29,34 @@ var failMessages = []string{
 	"segmentation fault (core dumped)",
 }
 
-// work counts the rows of one assignment, added to the summary once its
-// transaction commits.
-type work struct {
-	scores, submissions, builds, tests int
-	stdout                             int64
+// batch is one assignment's generated rows: its scores and submissions, each
+// submission with its build result (nil before the build) and test results.
+// Ids are filled in as the rows are inserted.
+type batch struct {
+	scores      []db.Score
+	submissions []submissionRows
 }
 
-// insertWork writes one assignment's scores and submissions (with their
-// build and test results) for every student of the course.
-func (g *generator) insertWork(ctx context.Context, tx *db.Queries, c *courseSpec, a *assignmentSpec) (w work, err error) {
+type submissionRows struct {
+	db.Submission
+	build *db.BuildResult
+	tests []db.TestResult
+}
+
+// work decides one assignment's scores and submissions for every student of
+// the course. It only computes; insert writes.
+func (g *generator) work(c *courseSpec, a *assignmentSpec) batch {
+	var out batch
 	now := g.opts.Now
 	opens, due := g.window(a)
-	if opens.After(now) || len(c.students) == 0 {
+	if opens.After(now) {
 		// Future work has no score rows at all: the other kind of gap,
 		// beside not_started rows with a NULL fraction.
-		return w, nil
+		return out
 	}
-	scores, err := tx.PrepareInsertScore(ctx)
-	if err != nil {
-		return w, err
-	}
-	defer scores.Close()
-	subs, err := tx.PrepareInsertSubmission(ctx)
-	if err != nil {
-		return w, err
-	}
-	defer subs.Close()
-	builds, err := tx.PrepareInsertBuildResult(ctx)
-	if err != nil {
-		return w, err
-	}
-	defer builds.Close()
-	tests, err := tx.PrepareInsertTestResult(ctx)
-	if err != nil {
-		return w, err
-	}
-	defer tests.Close()
-
 	for _, st := range c.students {
 		s := g.score(a, st, opens, due)
-		if _, err := scores.Exec(ctx, s); err != nil {
-			return w, err
-		}
-		w.scores++
+		out.scores = append(out.scores, s)
 		if s.Status == db.ScoreNotStarted {
 			continue
 		}
@@ -86,76 +70,131 @@ func (g *generator) insertWork(ctx context.Context, tx *db.Queries, c *courseSpe
 		n := g.opts.SubmissionsPerStudent
 		for j := range n {
 			at := opens.Add(last.Sub(opens) * time.Duration(j+1) / time.Duration(n)).Truncate(time.Second)
-			final := j == n-1
-			sub := db.Submission{AssignmentID: a.ID, UserID: st.userID, CommitSHA: g.sha(), CreatedAt: at,
-				UpdatedAt: at.Add(time.Duration(20+g.r.IntN(180)) * time.Second)}
-			passing := int(math.Round(st.ability * float64(len(a.tests)) * (0.5 + 0.5*float64(j+1)/float64(n))))
-			switch x := g.r.IntN(100); {
-			case final && s.Status == db.ScoreCompleted:
-				passing = int(math.Round(*s.Fraction * float64(len(a.tests))))
-				sub.State = db.SubmissionFailed
-			case final && x < 5:
-				sub.State = db.SubmissionQueued
-			case final && x < 10:
-				sub.State = db.SubmissionBuilding
-			case final && x < 15:
-				sub.State = db.SubmissionTesting
-			case x < 10:
-				sub.State = db.SubmissionError
-			default:
-				sub.State = db.SubmissionFailed
-			}
-			passing = min(passing, len(a.tests))
-			if sub.State == db.SubmissionFailed && passing == len(a.tests) {
-				sub.State = db.SubmissionPassed
-			}
-			id, err := subs.Exec(ctx, sub)
-			if err != nil {
-				return w, err
-			}
-			w.submissions++
-			if sub.State == db.SubmissionQueued || sub.State == db.SubmissionBuilding {
-				continue
-			}
-			buildSize := g.opts.StdoutBytes / 2
-			b := db.BuildResult{SubmissionID: id, Passed: sub.State != db.SubmissionError, CreatedAt: sub.CreatedAt.Add(15 * time.Second)}
-			if b.Passed {
-				b.Stdout = output(g.r, buildSize, a.buildHead, buildLines, buildTails[g.r.IntN(len(buildTails))])
-			} else {
-				b.Stdout = output(g.r, buildSize, a.buildHead, errorLines, errorTails[g.r.IntN(len(errorTails))])
-			}
-			if _, err := builds.Exec(ctx, b); err != nil {
-				return w, err
-			}
-			w.builds++
-			w.stdout += int64(len(b.Stdout))
-			if sub.State != db.SubmissionPassed && sub.State != db.SubmissionFailed {
-				continue
-			}
-			testSize := (g.opts.StdoutBytes - buildSize) / len(a.tests)
-			for ti, name := range a.tests {
-				t := db.TestResult{SubmissionID: id, Name: name, Passed: ti < passing, CreatedAt: b.CreatedAt.Add(time.Duration(ti+1) * time.Second)}
-				t.Stdout = output(g.r, testSize, "", testLines, "")
-				if !t.Passed {
-					t.Message = failMessages[g.r.IntN(len(failMessages))]
-				}
-				if _, err := tests.Exec(ctx, t); err != nil {
-					return w, err
-				}
-				w.tests++
-				w.stdout += int64(len(t.Stdout))
-			}
+			out.submissions = append(out.submissions, g.submission(a, st, s, at, j == n-1, float64(j+1)/float64(n)))
 		}
 	}
-	return w, nil
+	return out
 }
 
-func (s *Summary) add(w work) {
-	s.Scores += w.scores
-	s.Submissions += w.submissions
-	s.BuildResults += w.builds
-	s.TestResults += w.tests
-	s.StdoutBytes += w.stdout
+// submission makes one attempt at a, made at time at; progress (0..1]
+// says how far through the student's attempts it is. The final attempt of
+// completed work passes as many tests as the score says.
+func (g *generator) submission(a *assignmentSpec, st *studentSpec, s db.Score, at time.Time, final bool, progress float64) submissionRows {
+	sub := submissionRows{Submission: db.Submission{AssignmentID: a.ID, UserID: st.userID, CommitSHA: g.sha(), CreatedAt: at,
+		UpdatedAt: at.Add(time.Duration(20+g.r.IntN(180)) * time.Second)}}
+	passing := int(math.Round(st.ability * float64(len(a.tests)) * (0.5 + 0.5*progress)))
+	switch x := g.r.IntN(100); {
+	case final && s.Status == db.ScoreCompleted:
+		passing = int(math.Round(*s.Fraction * float64(len(a.tests))))
+		sub.State = db.SubmissionFailed
+	case final && x < 5:
+		sub.State = db.SubmissionQueued
+	case final && x < 10:
+		sub.State = db.SubmissionBuilding
+	case final && x < 15:
+		sub.State = db.SubmissionTesting
+	case x < 10:
+		sub.State = db.SubmissionError
+	default:
+		sub.State = db.SubmissionFailed
+	}
+	passing = min(passing, len(a.tests))
+	if sub.State == db.SubmissionFailed && passing == len(a.tests) {
+		sub.State = db.SubmissionPassed
+	}
+	if sub.State == db.SubmissionQueued || sub.State == db.SubmissionBuilding {
+		return sub // not built yet
+	}
+	buildSize := g.opts.StdoutBytes / 2
+	b := &db.BuildResult{Passed: sub.State != db.SubmissionError, CreatedAt: at.Add(15 * time.Second)}
+	if b.Passed {
+		b.Stdout = output(g.r, buildSize, a.buildHead, buildLines, buildTails[g.r.IntN(len(buildTails))])
+	} else {
+		b.Stdout = output(g.r, buildSize, a.buildHead, errorLines, errorTails[g.r.IntN(len(errorTails))])
+	}
+	sub.build = b
+	if sub.State != db.SubmissionPassed && sub.State != db.SubmissionFailed {
+		return sub // a failed build runs no tests; "testing" has not finished
+	}
+	testSize := (g.opts.StdoutBytes - buildSize) / len(a.tests)
+	sub.tests = make([]db.TestResult, len(a.tests))
+	for ti, name := range a.tests {
+		t := db.TestResult{Name: name, Passed: ti < passing, CreatedAt: b.CreatedAt.Add(time.Duration(ti+1) * time.Second)}
+		t.Stdout = output(g.r, testSize, "", testLines, "")
+		if !t.Passed {
+			t.Message = failMessages[g.r.IntN(len(failMessages))]
+		}
+		sub.tests[ti] = t
+	}
+	return sub
+}
+
+// insert writes one assignment's rows with statements prepared once.
+func insert(ctx context.Context, tx *db.Queries, b batch) (Summary, error) {
+	var sum Summary
+	if len(b.scores) == 0 {
+		return sum, nil
+	}
+	scores, err := tx.PrepareInsertScore(ctx)
+	if err != nil {
+		return sum, err
+	}
+	defer scores.Close()
+	subs, err := tx.PrepareInsertSubmission(ctx)
+	if err != nil {
+		return sum, err
+	}
+	defer subs.Close()
+	builds, err := tx.PrepareInsertBuildResult(ctx)
+	if err != nil {
+		return sum, err
+	}
+	defer builds.Close()
+	tests, err := tx.PrepareInsertTestResult(ctx)
+	if err != nil {
+		return sum, err
+	}
+	defer tests.Close()
+
+	for _, s := range b.scores {
+		if _, err := scores.Exec(ctx, s); err != nil {
+			return sum, err
+		}
+		sum.Scores++
+	}
+	for _, s := range b.submissions {
+		id, err := subs.Exec(ctx, s.Submission)
+		if err != nil {
+			return sum, err
+		}
+		sum.Submissions++
+		if s.build == nil {
+			continue
+		}
+		s.build.SubmissionID = id
+		if _, err := builds.Exec(ctx, *s.build); err != nil {
+			return sum, err
+		}
+		sum.BuildResults++
+		sum.StdoutBytes += int64(len(s.build.Stdout))
+		for _, t := range s.tests {
+			t.SubmissionID = id
+			if _, err := tests.Exec(ctx, t); err != nil {
+				return sum, err
+			}
+			sum.TestResults++
+			sum.StdoutBytes += int64(len(t.Stdout))
+		}
+	}
+	return sum, nil
+}
+
+func (s *Summary) add(w Summary) {
+	s.Scores += w.Scores
+	s.Submissions += w.Submissions
+	s.BuildResults += w.BuildResults
+	s.TestResults += w.TestResults
+	s.StdoutBytes += w.StdoutBytes
 }
 
 // window returns when work on a could start and when it was due. An
