@@ -108,7 +108,7 @@ func BenchmarkWrite(b *testing.B) {
 				ctx := context.Background()
 				var content, archived, rows int64
 				stop := heapPeak()
-				start := time.Now()
+				start, cpuStart := time.Now(), cpuTime()
 				for b.Loop() {
 					var cw countWriter
 					err := d.ReadTx(ctx, func(tx *db.Queries) error {
@@ -126,7 +126,9 @@ func BenchmarkWrite(b *testing.B) {
 					archived = cw.n
 				}
 				elapsed := time.Since(start).Seconds() / float64(b.N)
+				cpu := (cpuTime() - cpuStart).Seconds() / float64(b.N)
 				peak := stop()
+				b.ReportMetric(float64(content)/1e6/cpu, "MB/cpu-s")
 				b.ReportMetric(float64(content)/1e6/elapsed, "MB/s")
 				b.ReportMetric(float64(rows)/elapsed, "rows/s")
 				b.ReportMetric(float64(archived)/1e6, "zip-MB")

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -53,6 +52,11 @@ func Write(ctx context.Context, w io.Writer, src Source, opts Options, progress 
 		progress: progress,
 	}
 	registerCompressor(aw.zw)
+	defer func() {
+		if aw.cur != nil {
+			aw.cur.buf.Close()
+		}
+	}()
 	m := Manifest{
 		FormatVersion: FormatVersion,
 		AppVersion:    opts.AppVersion,
@@ -106,7 +110,8 @@ type writer struct {
 	total    int64
 	progress func(done, total int64, note string)
 
-	// the entry being written
+	// the entry being written, closed by Write on any error so its
+	// goroutine ends
 	cur   *entry
 	stage string
 	// stageDone/stageTotal feed the note ("Writing test results — 120 of 380").
@@ -120,7 +125,7 @@ type entry struct {
 	h    hash.Hash
 	n    int64
 	rows int64
-	buf  *bufio.Writer
+	buf  *pipe
 }
 
 func (e *entry) Write(p []byte) (int, error) {
@@ -141,12 +146,14 @@ func (aw *writer) open(name string, method uint16) (*entry, error) {
 		return nil, fmt.Errorf("archive: write %s: %w", name, err)
 	}
 	e := &entry{name: name, zip: zwr, h: sha256.New()}
-	e.buf = bufio.NewWriterSize(e, 64<<10)
+	e.buf = newPipe(e)
+	aw.cur = e
 	return e, nil
 }
 
 func (aw *writer) close(e *entry) error {
-	if err := e.buf.Flush(); err != nil {
+	aw.cur = nil
+	if err := e.buf.Close(); err != nil {
 		return fmt.Errorf("archive: write %s: %w", e.name, err)
 	}
 	aw.entries = append(aw.entries, Entry{Path: e.name, Rows: e.rows, Bytes: e.n, SHA256: hex.EncodeToString(e.h.Sum(nil))})
