@@ -122,3 +122,28 @@ func TestServe_demoThenGracefulShutdown(t *testing.T) {
 		t.Fatal("still serving after shutdown")
 	}
 }
+
+func TestCLI_exportThenVerify(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--data-dir", dir, "--students", "6", "--assignments", "3", "--submissions", "1", "--static-files", "2"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	out := filepath.Join(dir, "course.zip")
+	if code, _, stderr := runCLI(t, "export", "course", "--data-dir", dir, "--course", "1", "--include-stdout", "--out", out); code != 0 {
+		t.Fatalf("export: %d %s", code, stderr)
+	}
+	code, stdout, stderr := runCLI(t, "verify", out)
+	if code != 0 || !strings.Contains(stdout, "is intact") {
+		t.Fatalf("verify: %d %s %s", code, stdout, stderr)
+	}
+	// One flipped byte in the middle makes verify fail, naming what is wrong.
+	b, _ := os.ReadFile(out)
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(out, b, 0o600)
+	if code, _, stderr := runCLI(t, "verify", out); code != 1 || !strings.Contains(stderr, "NOT intact") {
+		t.Fatalf("verify of a damaged archive: %d %s", code, stderr)
+	}
+	if code, _, _ := runCLI(t, "export", "course", "--data-dir", dir, "--course", "NOPE", "--out", out); code != 1 {
+		t.Fatalf("unknown course: %d", code)
+	}
+}

@@ -17,37 +17,39 @@ import (
 
 // apiExport is an export as the JSON API shows it.
 type apiExport struct {
-	ID          int64       `json:"id"`
-	Kind        string      `json:"kind"`
-	Status      string      `json:"status"`
-	Options     apiOptions  `json:"options"`
-	Progress    apiProgress `json:"progress"`
-	Error       string      `json:"error,omitempty"`
-	RequestedBy string      `json:"requested_by"`
-	CreatedAt   time.Time   `json:"created_at"`
-	Filename    string      `json:"filename,omitempty"`
-	URL         string      `json:"url,omitempty"`
-	Size        int64       `json:"size,omitempty"`
-	SHA256      string      `json:"sha256,omitempty"`
-	ExpiresAt   *time.Time  `json:"expires_at,omitempty"`
-	UpToDate    bool        `json:"up_to_date"`
+	ID         int64       `json:"id"`
+	Kind       string      `json:"kind"`
+	Status     string      `json:"status"`
+	Options    apiOptions  `json:"options"`
+	Progress   apiProgress `json:"progress"`
+	Error      string      `json:"error,omitempty"`
+	CreatedBy  string      `json:"created_by"`
+	CreatedAt  time.Time   `json:"created_at"`
+	FinishedAt *time.Time  `json:"finished_at,omitempty"`
+	Filename   string      `json:"filename,omitempty"`
+	URL        string      `json:"url,omitempty"`
+	Size       int64       `json:"size,omitempty"`
+	SHA256     string      `json:"sha256,omitempty"`
+	ExpiresAt  *time.Time  `json:"expires_at,omitempty"`
+	UpToDate   bool        `json:"up_to_date"`
 }
 
 type apiOptions struct {
 	IncludeStdout bool `json:"include_stdout"`
-	IncludeStatic bool `json:"include_static_files"`
+	IncludeFiles  bool `json:"include_files"`
 }
 
 type apiProgress struct {
 	Done  int64  `json:"done"`
 	Total int64  `json:"total"`
-	Note  string `json:"note,omitempty"`
+	Stage string `json:"stage,omitempty"`
 }
 
 func toAPIExport(e db.ExportView, courseVersion int64) apiExport {
-	a := apiExport{ID: e.ID, Kind: e.Kind, Status: e.Status(), RequestedBy: e.RequesterName, CreatedAt: e.CreatedAt.UTC(),
-		Options:  apiOptions{IncludeStdout: e.IncludeStdout, IncludeStatic: e.IncludeStatic},
-		Progress: apiProgress{Done: e.Done, Total: e.Total, Note: e.Note}}
+	a := apiExport{ID: e.ID, Kind: e.Kind, Status: e.Status(), CreatedBy: e.RequesterName, CreatedAt: e.CreatedAt.UTC(),
+		FinishedAt: e.FinishedAt,
+		Options:    apiOptions{IncludeStdout: e.IncludeStdout, IncludeFiles: e.IncludeStatic},
+		Progress:   apiProgress{Done: e.Done, Total: e.Total, Stage: e.Note}}
 	switch a.Status {
 	case db.ExportFailed:
 		a.Error = e.LastError
@@ -71,15 +73,15 @@ func (s *Server) apiListExports(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// apiRequestExport takes {"include_stdout": bool, "include_static_files": bool}
+// apiRequestExport takes {"include_stdout": bool, "include_files": bool}
 // (an empty body means the defaults: no stdout, with static files) and answers
 // 202 with the queued export, or 200 with the identical one already pending.
 func (s *Server) apiRequestExport(c echo.Context) error {
-	opts := apiOptions{IncludeStatic: true}
+	opts := apiOptions{IncludeFiles: true}
 	if err := decodeJSONBody(c, &opts); err != nil {
 		return err
 	}
-	return s.apiQueue(c, exports.Request{IncludeStdout: opts.IncludeStdout, IncludeStatic: opts.IncludeStatic})
+	return s.apiQueue(c, exports.Request{IncludeStdout: opts.IncludeStdout, IncludeStatic: opts.IncludeFiles})
 }
 
 // apiQueue queues an export of the route's kind for the caller.
@@ -112,7 +114,7 @@ func decodeJSONBody(c echo.Context, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("the body must be a JSON object like {\"include_stdout\": false, \"include_static_files\": true}: %v", err))
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("the body must be a JSON object like {\"include_stdout\": false, \"include_files\": true}: %v", err))
 	}
 	if dec.More() {
 		return echo.NewHTTPError(http.StatusBadRequest, "the body must hold a single JSON object")

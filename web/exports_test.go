@@ -221,12 +221,12 @@ func TestExportAPI(t *testing.T) {
 			t.Errorf("body %s: %d %s", bad, res.StatusCode, body)
 		}
 	}
-	res, body := send("POST", api, `{"include_stdout": true, "include_static_files": false}`)
+	res, body := send("POST", api, `{"include_stdout": true, "include_files": false}`)
 	var e apiExport
 	if res.StatusCode != http.StatusAccepted || json.Unmarshal([]byte(body), &e) != nil || e.Status != "queued" || !e.Options.IncludeStdout {
 		t.Fatalf("queue: %d %s", res.StatusCode, body)
 	}
-	if res, _ := send("POST", api, `{"include_stdout": true, "include_static_files": false}`); res.StatusCode != ok {
+	if res, _ := send("POST", api, `{"include_stdout": true, "include_files": false}`); res.StatusCode != ok {
 		t.Fatalf("identical pending request: %d, want 200 with the pending one", res.StatusCode)
 	}
 	f.drain()

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/term"
+
+	"coursevault/db"
+	"coursevault/db/files"
+	"coursevault/jobs/archive"
+)
+
+func runExport(ctx context.Context, args []string, stdout io.Writer) error {
+	args, err := subcommand(args, "course")
+	if err != nil {
+		return err
+	}
+	f := newFlags("export course")
+	dataDir := f.dataDir()
+	courseRef := f.String("course", "", "course id or code")
+	withStdout := f.Bool("include-stdout", false, "include build and test output (much larger)")
+	noFiles := f.Bool("no-files", false, "leave the static files out")
+	out := f.String("out", "", "archive file to write (a directory: the usual file name inside it)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *courseRef == "" || *out == "" {
+		return fmt.Errorf("%w: --course and --out are required", errUsage)
+	}
+	d, err := openDB(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	fs, err := files.New(d, filepath.Join(*dataDir, "attachments"), files.Options{})
+	if err != nil {
+		return err
+	}
+	course, err := findCourse(ctx, d, *courseRef)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	path := *out
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, archive.Filename(course.Code, course.Term, now))
+	}
+	// Write beside the target and rename at the end: no half archive under the real name.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".coursevault-export-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	progress := progressPrinter(os.Stderr)
+	var m archive.Manifest
+	err = d.ReadTx(ctx, func(tx *db.Queries) error {
+		src := archive.Source{Q: tx, CourseID: course.ID, OpenFile: func(ctx context.Context, id int64) (io.ReadCloser, error) {
+			f, err := fs.GetByID(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return fs.Open(ctx, f)
+		}}
+		m, err = archive.Write(ctx, tmp, src, archive.Options{IncludeStdout: *withStdout, IncludeStaticFiles: !*noFiles,
+			AppVersion: version, Now: now}, progress)
+		return err
+	})
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("export %s: %w", course.Code, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if progress != nil {
+		fmt.Fprint(os.Stderr, "\r\033[K")
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d entries) from course %s at data version %d\n", path, len(m.Entries)+1, course.Code, m.Course.DataVersion)
+	return nil
+}
+
+// progressPrinter draws a one-line progress bar on w when it is a terminal.
+func progressPrinter(w *os.File) func(done, total int64, note string) {
+	if !term.IsTerminal(int(w.Fd())) {
+		return nil
+	}
+	var last time.Time
+	return func(done, total int64, note string) {
+		if time.Since(last) < 100*time.Millisecond && done != total {
+			return
+		}
+		last = time.Now()
+		pct := 0
+		if total > 0 {
+			pct = int(100 * done / total)
+		}
+		bar := make([]byte, 30)
+		for i := range bar {
+			bar[i] = ' '
+			if i < pct*30/100 {
+				bar[i] = '#'
+			}
+		}
+		fmt.Fprintf(w, "\r\033[K[%s] %3d%% %s", bar, pct, note)
+	}
+}
+
+func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] == "" || args[0][0] == '-' {
+		return fmt.Errorf("%w: give one archive file", errUsage)
+	}
+	m, err := archive.VerifyFile(args[0])
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("cannot read %s: %v", args[0], pe.Err)
+		}
+		return fmt.Errorf("%s is NOT intact: %w", args[0], err)
+	}
+	var rows, bytes int64
+	for _, e := range m.Entries {
+		rows += e.Rows
+		bytes += e.Bytes
+	}
+	fmt.Fprintf(stdout, "%s is intact: format %d, course %s (%s, %s), generated %s by %s; %d entries, %d rows, %s checked\n",
+		args[0], m.FormatVersion, m.Course.Code, m.Course.Name, m.Course.Term, m.GeneratedAt.Format(time.RFC3339),
+		or(m.GeneratedBy.Email, "the command line"), len(m.Entries)+1, rows, files.FormatSize(bytes))
+	return nil
+}
+
+func or(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
