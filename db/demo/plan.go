@@ -52,6 +52,7 @@ type staffSpec struct {
 type assignmentSpec struct {
 	db.Assignment
 	tests     []string // test names every submission runs
+	testHeads []string // first line of each test's output
 	buildHead string
 }
 
@@ -197,7 +198,7 @@ func (g *generator) planAssignments(termStart time.Time) []assignmentSpec {
 		kind := kindCycle[i%len(kindCycle)]
 		counts[kind]++
 		k := counts[kind]
-		opens := termStart.Add(span * time.Duration(i) / time.Duration(max(n-1, 1)))
+		opens := termStart.Add(span * time.Duration(i) / time.Duration(max(n-1, 1))).Truncate(24 * time.Hour).Add(8 * time.Hour)
 		due := opens.AddDate(0, 0, 7).Truncate(24 * time.Hour).Add(23*time.Hour + 59*time.Minute)
 		a := db.Assignment{Kind: kind, Position: i + 1}
 		topic := topics[(i+g.r.IntN(3))%len(topics)]
@@ -224,14 +225,16 @@ func (g *generator) planAssignments(termStart time.Time) []assignmentSpec {
 				a.Name = fmt.Sprintf("Exam %d", k)
 			}
 			a.Points = 12.5 * float64(1+g.r.IntN(4))
-			examEnd := opens.Add(2 * time.Hour)
-			a.OpensAt, a.DueAt = &opens, &examEnd
+			start, end := opens.Add(time.Hour), opens.Add(3*time.Hour)
+			a.OpensAt, a.DueAt = &start, &end
 		}
 		spec := assignmentSpec{Assignment: a}
 		nt := 3 + g.r.IntN(4)
 		first := g.r.IntN(len(testNames))
 		for t := range nt {
-			spec.tests = append(spec.tests, testNames[(first+t)%len(testNames)])
+			name := testNames[(first+t)%len(testNames)]
+			spec.tests = append(spec.tests, name)
+			spec.testHeads = append(spec.testHeads, fmt.Sprintf("%s=== RUN   %s%s\n", ansiBold, name, ansiReset))
 		}
 		spec.buildHead = fmt.Sprintf("%s==> Building %q (assignment %d)%s\n", ansiBold, a.Name, i+1, ansiReset)
 		out = append(out, spec)

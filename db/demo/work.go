@@ -120,7 +120,7 @@ func (g *generator) submission(a *assignmentSpec, st *studentSpec, s db.Score, a
 	sub.tests = make([]db.TestResult, len(a.tests))
 	for ti, name := range a.tests {
 		t := db.TestResult{Name: name, Passed: ti < passing, CreatedAt: b.CreatedAt.Add(time.Duration(ti+1) * time.Second)}
-		t.Stdout = output(g.r, testSize, "", testLines, "")
+		t.Stdout = output(g.r, testSize, a.testHeads[ti], testLines, "")
 		if !t.Passed {
 			t.Message = failMessages[g.r.IntN(len(failMessages))]
 		}
