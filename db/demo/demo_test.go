@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/files"
 )
 
 // openDB opens a fresh database file and returns it with its path.
@@ -374,5 +375,39 @@ func TestGenerate_oneCourseHasPeriodsAndNoEmptyCourse(t *testing.T) {
 	raw := inspect(t, path)
 	if sum.Courses != 1 || count(t, raw, `SELECT count(*) FROM memberships WHERE role = 'student'`) != opts.Students+1 {
 		t.Errorf("summary %+v; want one course with every student", sum)
+	}
+}
+
+// The callback runs outside any transaction: the files service writes
+// through the single writer itself, so calling it inside one would hang.
+func TestGenerate_staticFilesThroughTheFilesService(t *testing.T) {
+	ctx := context.Background()
+	d, path := openDB(t)
+	store, err := files.New(d, filepath.Join(t.TempDir(), "attachments"), files.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := smallOptions(9)
+	opts.Static = func(ctx context.Context, courseID int64, p string, content []byte) error {
+		_, err := store.AddStatic(ctx, courseID, p, bytes.NewReader(content))
+		return err
+	}
+	sum, err := Generate(ctx, d, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, inspect(t, path), `SELECT count(*) FROM static_files`); n != sum.StaticFiles || n != 2*opts.StaticFiles {
+		t.Fatalf("%d static_files rows, summary %d; want %d", n, sum.StaticFiles, 2*opts.StaticFiles)
+	}
+	list, err := d.ListStaticFiles(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range list {
+		paths = append(paths, f.Path)
+	}
+	if got := strings.Join(paths, ","); got != "README.txt,images/logo.png,lectures/week 1/notes.md,roster-template.csv,syllabus.pdf" {
+		t.Errorf("course 1 static files = %s", got)
 	}
 }
