@@ -146,9 +146,10 @@ func (f *fixture) drain() {
 
 // client is a browser-like HTTP client: cookies, no automatic redirects.
 type client struct {
-	f    *fixture
-	hc   *http.Client
-	csrf string
+	f      *fixture
+	hc     *http.Client
+	csrf   string
+	header map[string]string // sent with every request
 }
 
 func (f *fixture) client() *client {
@@ -178,6 +179,9 @@ func (c *client) do(method, path string, body io.Reader, hdr map[string]string) 
 	req, err := http.NewRequest(method, c.f.http.URL+path, body)
 	if err != nil {
 		c.f.t.Fatal(err)
+	}
+	for k, v := range c.header {
+		req.Header.Set(k, v)
 	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -11,16 +12,21 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/jobs/exports"
 	"coursevault/web/auth"
 )
 
-// The callers of the role matrix, in column order.
-var matrixRoles = []string{"anonymous", asStudent, asOtherTeacher, asTA, asTeacher, asAdmin, asSiteAdmin}
+// The callers of the role matrix, in column order. "revoked token" sends a
+// revoked personal access token; "expired session" a session cookie whose
+// session has expired.
+var matrixRoles = []string{"anonymous", asStudent, asOtherTeacher, asTA, asTeacher, asAdmin, asSiteAdmin, "revoked token", "expired session"}
 
 // routeRule is the expected status per caller for one route, in matrixRoles order.
 type routeRule struct {
-	path   string // with :id filled in by the test
-	status [7]int
+	path   func() string // a fresh target per call: actions change what they act on
+	status [9]int
+	fresh  bool // a newly signed-in caller (the call ends its session)
+	body   func() string
 }
 
 const (
@@ -29,60 +35,174 @@ const (
 	unauth = http.StatusUnauthorized
 	nf     = http.StatusNotFound
 	forb   = http.StatusForbidden
+	yes    = -1 // any 2xx: the action was allowed
 )
 
-// roleMatrix lists every GET route of the router. Unsafe methods are covered
-// by their feature tests (they also need a CSRF token).
+func fixed(p string) func() string { return func() string { return p } }
+
+// roleMatrix has a rule for every route of the router, keyed "METHOD path".
+// Unsafe methods are sent as htmx would (HX-Request and the CSRF header); the
+// revoked-token and expired-session callers have no CSRF token to send.
 func roleMatrix(f *fixture) map[string]routeRule {
+	ctx := context.Background()
 	course := fmt.Sprint(f.course)
 	archive := f.readyArchive()
 	exp := fmt.Sprintf("/courses/%d/exports/%d", f.course, archive.ID)
 	book := f.readyBook(f.course)
 	bookRow := fmt.Sprintf("/courses/%d/performance/exports/%d", f.course, book.ID)
-	return map[string]routeRule{
-		"/courses/:id/performance":              {"/courses/" + course + "/performance", [7]int{see, nf, nf, ok, ok, ok, ok}},
-		"/courses/:id/performance/exports/:eid": {bookRow, [7]int{see, nf, nf, ok, ok, ok, ok}},
-		"/api/courses/:id/performance":          {"/api/courses/" + course + "/performance", [7]int{unauth, nf, nf, ok, ok, ok, ok}},
-		"/api/courses/:id/performance/exports":  {"/api/courses/" + course + "/performance/exports", [7]int{unauth, nf, nf, ok, ok, ok, ok}},
-		"/courses/:id/exports":                  {"/courses/" + course + "/exports", [7]int{see, nf, nf, forb, forb, ok, ok}},
-		"/courses/:id/exports/:eid":             {exp, [7]int{see, nf, nf, forb, forb, ok, ok}},
-		"/api/courses/:id/exports":              {"/api/courses/" + course + "/exports", [7]int{unauth, nf, nf, forb, forb, ok, ok}},
-		"/api/courses/:id/exports/:eid":         {"/api" + exp, [7]int{unauth, nf, nf, forb, forb, ok, ok}},
-		"/files/:token/:name":                   {fileURL(archive.Token, archive.Filename), [7]int{nf, nf, nf, nf, nf, ok, ok}},
-		"/healthz":                              {"/healthz", [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		"/static/*":                             {"/static/app.css", [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		"/":                                     {"/", [7]int{see, see, see, see, see, see, see}},
-		"/signin":                               {"/signin", [7]int{ok, see, see, see, see, see, see}},
-		"/courses":                              {"/courses", [7]int{see, ok, ok, ok, ok, ok, ok}},
-		"/courses/:id":                          {"/courses/" + course, [7]int{see, nf, nf, see, see, see, see}},
-		"/api/courses":                          {"/api/courses", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
+	// fresh returns a new export of kind, cancelled when cancel is set.
+	fresh := func(kind string, cancel bool, path func(e db.ExportView) string) func() string {
+		return func() string {
+			e, _, err := f.srv.exports.Request(ctx, exports.Request{CourseID: f.course, UserID: f.users[asAdmin], Kind: kind, IncludeStatic: true})
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			if cancel {
+				if e, err = f.srv.exports.Cancel(ctx, e); err != nil {
+					f.t.Fatal(err)
+				}
+			}
+			return path(e)
+		}
 	}
+	archiveAt := func(suffix string) func(e db.ExportView) string {
+		return func(e db.ExportView) string { return fmt.Sprintf("/courses/%d/exports/%d%s", f.course, e.ID, suffix) }
+	}
+	bookAt := func(suffix string) func(e db.ExportView) string {
+		return func(e db.ExportView) string {
+			return fmt.Sprintf("/courses/%d/performance/exports/%d%s", f.course, e.ID, suffix)
+		}
+	}
+	api := func(p func(e db.ExportView) string) func(e db.ExportView) string {
+		return func(e db.ExportView) string { return "/api" + p(e) }
+	}
+	n := 0 // distinct sign-in attempts, so throttling does not answer instead
+	adminPage := [9]int{see, nf, nf, forb, forb, ok, ok, see, see}
+	staffPage := [9]int{see, nf, nf, ok, ok, ok, ok, see, see}
+	adminAPI := [9]int{unauth, nf, nf, forb, forb, ok, ok, unauth, unauth}
+	staffAPI := [9]int{unauth, nf, nf, ok, ok, ok, ok, unauth, unauth}
+	adminAction := [9]int{unauth, nf, nf, forb, forb, yes, yes, forb, forb}
+	staffAction := [9]int{unauth, nf, nf, yes, yes, yes, yes, forb, forb}
+	adminAPIAction := [9]int{unauth, nf, nf, forb, forb, yes, yes, unauth, forb}
+	staffAPIAction := [9]int{unauth, nf, nf, yes, yes, yes, yes, unauth, forb}
+	archiveFile := [9]int{nf, nf, nf, nf, nf, ok, ok, nf, nf}
+	return map[string]routeRule{
+		"GET /healthz":  {fixed("/healthz"), [9]int{ok, ok, ok, ok, ok, ok, ok, ok, ok}, false, nil},
+		"GET /static/*": {fixed("/static/app.css"), [9]int{ok, ok, ok, ok, ok, ok, ok, ok, ok}, false, nil},
+		"GET /":         {fixed("/"), [9]int{see, see, see, see, see, see, see, see, see}, false, nil},
+		"GET /signin":   {fixed("/signin"), [9]int{ok, see, see, see, see, see, see, ok, ok}, false, nil},
+		"POST /signin": {fixed("/signin"), [9]int{unauth, unauth, unauth, unauth, unauth, unauth, unauth, forb, forb}, false,
+			func() string { n++; return fmt.Sprintf("email=nobody%d@test.edu&password=wrong", n) }},
+		"POST /signout":    {fixed("/signout"), [9]int{see, see, see, see, see, see, see, forb, forb}, true, nil},
+		"GET /courses":     {fixed("/courses"), [9]int{see, ok, ok, ok, ok, ok, ok, see, see}, false, nil},
+		"GET /courses/:id": {fixed("/courses/" + course), [9]int{see, nf, nf, see, see, see, see, see, see}, false, nil},
+
+		"GET /files/:token/:name":  {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},
+		"HEAD /files/:token/:name": {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},
+
+		"GET /courses/:id/exports":                          {fixed("/courses/" + course + "/exports"), adminPage, false, nil},
+		"POST /courses/:id/exports":                         {fixed("/courses/" + course + "/exports"), adminAction, false, nil},
+		"GET /courses/:id/exports/:eid":                     {fixed(exp), adminPage, false, nil},
+		"POST /courses/:id/exports/:eid/cancel":             {fresh(db.ExportArchive, false, archiveAt("/cancel")), adminAction, false, nil},
+		"POST /courses/:id/exports/:eid/retry":              {fresh(db.ExportArchive, true, archiveAt("/retry")), adminAction, false, nil},
+		"POST /courses/:id/exports/:eid/delete":             {fresh(db.ExportArchive, true, archiveAt("/delete")), adminAction, false, nil},
+		"GET /courses/:id/performance":                      {fixed("/courses/" + course + "/performance"), staffPage, false, nil},
+		"POST /courses/:id/performance/exports":             {fixed("/courses/" + course + "/performance/exports"), staffAction, false, nil},
+		"GET /courses/:id/performance/exports/:eid":         {fixed(bookRow), staffPage, false, nil},
+		"POST /courses/:id/performance/exports/:eid/cancel": {fresh(db.ExportBook, false, bookAt("/cancel")), staffAction, false, nil},
+		"POST /courses/:id/performance/exports/:eid/retry":  {fresh(db.ExportBook, true, bookAt("/retry")), staffAction, false, nil},
+		"POST /courses/:id/performance/exports/:eid/delete": {fresh(db.ExportBook, true, bookAt("/delete")), staffAction, false, nil},
+
+		"GET /api/courses":                          {fixed("/api/courses"), [9]int{unauth, ok, ok, ok, ok, ok, ok, unauth, unauth}, false, nil},
+		"GET /api/courses/:id/performance":          {fixed("/api/courses/" + course + "/performance"), staffAPI, false, nil},
+		"POST /api/courses/:id/performance/export":  {fixed("/api/courses/" + course + "/performance/export"), staffAPIAction, false, nil},
+		"GET /api/courses/:id/performance/exports":  {fixed("/api/courses/" + course + "/performance/exports"), staffAPI, false, nil},
+		"GET /api/courses/:id/exports":              {fixed("/api/courses/" + course + "/exports"), adminAPI, false, nil},
+		"POST /api/courses/:id/exports":             {fixed("/api/courses/" + course + "/exports"), adminAPIAction, false, nil},
+		"GET /api/courses/:id/exports/:eid":         {fixed("/api" + exp), adminAPI, false, nil},
+		"DELETE /api/courses/:id/exports/:eid":      {fresh(db.ExportArchive, true, api(archiveAt(""))), adminAPIAction, false, nil},
+		"POST /api/courses/:id/exports/:eid/cancel": {fresh(db.ExportArchive, false, api(archiveAt("/cancel"))), adminAPIAction, false, nil},
+		"POST /api/courses/:id/exports/:eid/retry":  {fresh(db.ExportArchive, true, api(archiveAt("/retry"))), adminAPIAction, false, nil},
+	}
+}
+
+// matrixClient returns the client of one caller of the matrix.
+func (f *fixture) matrixClient(role, revokedToken string) *client {
+	switch role {
+	case "anonymous":
+		c := f.client()
+		c.get("/signin") // a session with a CSRF token, as a visitor has
+		return c
+	case "revoked token":
+		c := f.client()
+		c.header = map[string]string{"Authorization": "Bearer " + revokedToken}
+		return c
+	case "expired session":
+		ctx := context.Background()
+		store := db.SessionStore{DB: f.db}
+		if err := store.CommitCtx(ctx, "expired-session-token", []byte("x"), time.Now().Add(-time.Hour)); err != nil {
+			f.t.Fatal(err)
+		}
+		c := f.client()
+		c.hc.Jar.SetCookies(mustURL(f.t, f.http.URL), []*http.Cookie{{Name: "coursevault_session", Value: "expired-session-token"}})
+		return c
+	}
+	c := f.as(role)
+	c.get("/courses")
+	return c
 }
 
 func TestRoleMatrix(t *testing.T) {
 	f := newFixture(t)
+	ctx := context.Background()
+	revoked, hash := auth.NewAccessToken()
+	f.db.InTx(ctx, func(tx *db.Queries) error {
+		tx.InsertAccessToken(ctx, f.users[asAdmin], hash, "old", time.Now())
+		return tx.RevokeAccessTokens(ctx, f.users[asAdmin], time.Now())
+	})
 	rules := roleMatrix(f)
 	clients := make([]*client, len(matrixRoles))
 	for i, r := range matrixRoles {
-		if r == "anonymous" {
-			r = ""
-		}
-		clients[i] = f.as(r)
+		clients[i] = f.matrixClient(r, revoked)
 	}
 	var missing []string
 	for _, rt := range f.srv.echo.Routes() {
-		if rt.Method != http.MethodGet {
-			continue
+		if strings.HasPrefix(rt.Name, "echo_route_not_found") || rt.Method == "echo_route_not_found" {
+			continue // Echo's own not-found handlers
 		}
-		rule, found := rules[rt.Path]
+		key := rt.Method + " " + rt.Path
+		rule, found := rules[key]
 		if !found {
-			missing = append(missing, rt.Path)
+			missing = append(missing, key)
 			continue
 		}
-		for i, c := range clients {
-			res, _ := c.get(rule.path)
-			if res.StatusCode != rule.status[i] {
-				t.Errorf("GET %s as %s: status %d, want %d", rule.path, matrixRoles[i], res.StatusCode, rule.status[i])
+		for i := range clients {
+			c := clients[i]
+			// Callers without a session must not pick one up from an earlier answer.
+			if rule.fresh || matrixRoles[i] == "revoked token" || matrixRoles[i] == "expired session" {
+				c = f.matrixClient(matrixRoles[i], revoked)
+			}
+			path := rule.path()
+			hdr := map[string]string{}
+			if rt.Method != http.MethodGet && rt.Method != http.MethodHead {
+				hdr["HX-Request"] = "true"
+				if c.csrf != "" {
+					hdr["X-CSRF-Token"] = c.csrf
+				}
+			}
+			var reqBody io.Reader
+			if rule.body != nil {
+				reqBody = strings.NewReader(rule.body())
+				hdr["Content-Type"] = "application/x-www-form-urlencoded"
+			}
+			res, body := c.do(rt.Method, path, reqBody, hdr)
+			want := rule.status[i]
+			got := res.StatusCode
+			if want == yes && got >= 200 && got < 300 {
+				continue
+			}
+			if got != want {
+				t.Errorf("%s %s as %s: status %d, want %d (%.120s)", rt.Method, path, matrixRoles[i], got, want, body)
 			}
 		}
 	}
