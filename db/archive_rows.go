@@ -68,21 +68,23 @@ func (q *Queries) CountArchiveRows(ctx context.Context, courseID int64) (Archive
 
 // StdoutTotals returns how many build and test results of a course carry
 // stdout and how many bytes of it they hold: what "include stdout" adds to an
-// archive before compression. octet_length reads the size from the record
-// header without loading the text (overflow pages), so this stays cheap.
+// archive before compression. One pass over each table; octet_length takes
+// the size from the record header without decoding the text, but the pages
+// are still read (about 0.3 s for 150,000 results on the 2-core machine).
 func (q *Queries) StdoutTotals(ctx context.Context, courseID int64) (outputs, bytes int64, err error) {
 	err = q.q.QueryRowContext(ctx, `
-		SELECT coalesce(sum(octet_length(b.stdout) > 0), 0) + (
-		         SELECT coalesce(sum(octet_length(t.stdout) > 0), 0)
-		           FROM test_results t JOIN submissions s ON s.id = t.submission_id
-		           JOIN assignments a ON a.id = s.assignment_id WHERE a.course_id = ?1),
-		       coalesce(sum(octet_length(b.stdout)), 0) + (
-		         SELECT coalesce(sum(octet_length(t.stdout)), 0)
-		           FROM test_results t JOIN submissions s ON s.id = t.submission_id
-		           JOIN assignments a ON a.id = s.assignment_id WHERE a.course_id = ?1)
-		  FROM build_results b JOIN submissions s ON s.id = b.submission_id
-		  JOIN assignments a ON a.id = s.assignment_id
-		 WHERE a.course_id = ?1`, courseID).Scan(&outputs, &bytes)
+		SELECT coalesce(sum(n > 0), 0), coalesce(sum(n), 0)
+		  FROM (SELECT octet_length(b.stdout) AS n
+		          FROM assignments a
+		          JOIN submissions s ON s.assignment_id = a.id
+		          JOIN build_results b ON b.submission_id = s.id
+		         WHERE a.course_id = ?1
+		        UNION ALL
+		        SELECT octet_length(t.stdout)
+		          FROM assignments a
+		          JOIN submissions s ON s.assignment_id = a.id
+		          JOIN test_results t ON t.submission_id = s.id
+		         WHERE a.course_id = ?1)`, courseID).Scan(&outputs, &bytes)
 	if err != nil {
 		return 0, 0, fmt.Errorf("db: sum stdout of course %d: %w", courseID, err)
 	}

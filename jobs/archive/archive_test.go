@@ -407,3 +407,34 @@ func jsonLines(t testing.TB, name string, data []byte) [][]byte {
 	}
 	return rows
 }
+
+func TestEstimator_reusesTheEstimateWhileFresh(t *testing.T) {
+	f := newFixture(t, smallDemo())
+	ctx := context.Background()
+	now := testNow
+	c := &Estimator{Now: func() time.Time { return now }}
+	first, err := c.Estimate(ctx, f.d.Queries, fullCourse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A static file added moves the data version: the next call recounts.
+	if _, err := f.files.AddStatic(ctx, fullCourse, "late/notes.txt", strings.NewReader("twelve bytes")); err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.Estimate(ctx, f.d.Queries, fullCourse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.StaticFiles != first.StaticFiles+1 {
+		t.Errorf("static files %d then %d: a new data version must recount", first.StaticFiles, second.StaticFiles)
+	}
+	// Same version: served from memory, even if the database says otherwise.
+	c.byCourse[fullCourse] = cachedEstimate{version: c.byCourse[fullCourse].version, at: now, e: SizeEstimate{Outputs: -1}}
+	if e, _ := c.Estimate(ctx, f.d.Queries, fullCourse); e.Outputs != -1 {
+		t.Error("a fresh estimate of the same version was recomputed")
+	}
+	now = now.Add(2 * time.Minute)
+	if e, _ := c.Estimate(ctx, f.d.Queries, fullCourse); e.Outputs != first.Outputs {
+		t.Errorf("after MaxAge outputs = %d, want %d", e.Outputs, first.Outputs)
+	}
+}
