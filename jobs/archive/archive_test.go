@@ -218,6 +218,9 @@ func TestWrite_stdoutOnlyWithTheOption(t *testing.T) {
 		if _, err := Verify(bytes.NewReader(zipBytes), int64(len(zipBytes))); err != nil {
 			t.Errorf("include=%v: %v", include, err)
 		}
+		if says := bytes.Contains(entries[ReadmeName], []byte("output (stdout): NOT included")); says == include {
+			t.Errorf("include=%v but README.txt says NOT included=%v", include, says)
+		}
 	}
 }
 

@@ -19,17 +19,20 @@ func (aw *writer) writeReadme(m Manifest) error {
 }
 
 func readme(m Manifest) string {
-	stdout := "NOT included: build_results.json and test_results.json carry stdout_bytes\n" +
-		"  (the size of the output) but no \"stdout\" field. Export again with\n" +
-		"  \"Include build and test output\" to get the text."
+	stdout := "NOT included.\n" +
+		"  build_results.json and test_results.json carry stdout_bytes (the size of\n" +
+		"  the output) but no \"stdout\" field. Export again with \"Include build\n" +
+		"  and test output\" to get the text."
 	if m.Options.IncludeStdout {
-		stdout = "included: each build and test result has a \"stdout\" field with the full text."
+		stdout = "included.\n" +
+			"  Each build and test result has a \"stdout\" field with the full text."
 	}
-	files := "NOT included: static_files.json lists them (path, size, sha256) with\n" +
-		"  \"archive_path\": null."
+	files := "NOT included.\n" +
+		"  static_files.json lists them (path, size, sha256) with \"archive_path\": null."
 	if m.Options.IncludeStaticFiles {
-		files = "included under files/static/; each row of static_files.json gives the\n" +
-			"  entry in \"archive_path\"."
+		files = "included.\n" +
+			"  Under files/static/; each row of static_files.json names its entry in\n" +
+			"  \"archive_path\"."
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `Course archive of %s — %s (%s)
