@@ -127,13 +127,21 @@ func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.runner = jobs.New(d, jobs.Options{Logger: log})
-	ex := exports.New(d, f.runner, f.files, nil, log)
-	ex.Register("test", time.UTC)
-	f.srv = New(d, Deps{Files: f.files, Exports: ex}, log, Config{Version: "test", Timezone: time.UTC})
+	var deps Deps
+	deps, f.runner = newDeps(d, f.files, log)
+	f.srv = New(d, deps, log, Config{Version: "test", Timezone: time.UTC})
 	f.http = httptest.NewServer(f.srv.Handler())
 	t.Cleanup(f.http.Close)
 	return f
+}
+
+// newDeps builds the services as serve does, with a runner that is not
+// started: tests run its jobs with Drain.
+func newDeps(d *db.DB, fs *files.Service, log *slog.Logger) (Deps, *jobs.Runner) {
+	runner := jobs.New(d, jobs.Options{Logger: log})
+	ex := exports.New(d, runner, fs, nil, log)
+	ex.Register("test", time.UTC)
+	return Deps{Files: fs, Exports: ex}, runner
 }
 
 // drain runs every queued job to the end, as the worker would.
