@@ -1,0 +1,287 @@
+// Package restore imports a course archive (package jobs/archive) as a new
+// course: it checks the whole archive before writing, then writes all or nothing.
+package restore
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"coursevault/db"
+	"coursevault/db/files"
+	"coursevault/jobs/archive"
+)
+
+var (
+	// ErrRefused matches every error that refuses the archive itself
+	// (damaged, hostile, malformed, inconsistent, or its code taken), as
+	// opposed to a failure of this instance (disk, database, cancellation).
+	// Its message is meant for the user as it stands.
+	ErrRefused = errors.New("archive refused")
+	// ErrNewerFormat: the archive was made by a newer coursevault.
+	ErrNewerFormat = errors.New("archive made by a newer coursevault")
+	// ErrCodeTaken: a course with the archive's (or the chosen) code exists.
+	ErrCodeTaken = errors.New("course code taken")
+)
+
+// PendingOwnerType owns the static files an import has stored but not yet
+// committed. They carry an expiry (PendingTTL): if the import is killed
+// before its transaction commits, the janitor deletes them like any expired
+// file; the transaction makes them the course's own and pinned.
+const (
+	PendingOwnerType = "course-import"
+	PendingTTL       = 24 * time.Hour
+)
+
+// Options are the choices of one import.
+type Options struct {
+	Code     string    // the new course's code; "" keeps the archive's
+	Now      time.Time // created_at of new users and the audit event; zero means time.Now()
+	By       int64     // user id of who imports (0: the command line)
+	Limits   archive.Limits
+	Progress func(done, total int64, note string) // may be nil; called every few hundred rows
+}
+
+// Result is what an import created.
+type Result struct {
+	CourseID         int64
+	Code, Name, Term string
+	Periods          int64
+	Members          int64
+	UsersCreated     int64 // new, disabled, without a password
+	UsersMatched     int64 // existing users, matched by email
+	Assignments      int64
+	Submissions      int64
+	BuildResults     int64
+	TestResults      int64
+	Scores           int64
+	StaticFiles      int64
+	StaticBytes      int64
+	// StaticFilesWithoutBytes are listed in static_files.json but were left
+	// out of the archive (exported without static files): not restored.
+	StaticFilesWithoutBytes int64
+	Manifest                archive.Manifest
+}
+
+// refusal marks an error as the archive's fault; it reads as the error itself.
+type refusal struct{ err error }
+
+func (r refusal) Error() string   { return r.err.Error() }
+func (r refusal) Unwrap() []error { return []error{ErrRefused, r.err} }
+
+type codeTaken struct{ code string }
+
+func (e codeTaken) Error() string {
+	return fmt.Sprintf("a course with code %s already exists; use --code to import under another code", e.code)
+}
+func (e codeTaken) Is(target error) bool { return target == ErrCodeTaken }
+
+// Import restores the archive in r (size bytes) as a new course. Before
+// writing anything it verifies the archive (archive.VerifyLimits: format
+// version, names, sizes, checksums, bomb limits; then no links or special
+// entries) and reads every data file once, checking each row's shape and
+// every reference. Then it stores the static files' bytes (pending, see
+// PendingOwnerType) and writes every row in one transaction; if anything
+// fails the stored files are deleted again and nothing remains. Errors that
+// refuse the archive match ErrRefused.
+func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, size int64, opts Options) (Result, error) {
+	lim := opts.Limits
+	if lim == (archive.Limits{}) {
+		lim = archive.DefaultLimits
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	im := &importer{ctx: ctx, d: d, fs: fs, opts: opts, now: now.UTC()}
+	im.note("Checking the archive")
+	zr, m, err := openArchive(r, size, lim)
+	if err != nil {
+		return Result{}, refusal{err}
+	}
+	im.m, im.res.Manifest = m, m
+	im.byName = make(map[string]*zip.File, len(zr.File))
+	for _, f := range zr.File {
+		im.byName[f.Name] = f
+	}
+	im.entries = make(map[string]archive.Entry, len(m.Entries))
+	for _, e := range m.Entries {
+		im.entries[e.Path] = e
+		if strings.HasPrefix(e.Path, "data/") {
+			im.total += e.Rows
+		}
+	}
+	if err := im.check(); err != nil {
+		return Result{}, im.refuse(err)
+	}
+	code := strings.TrimSpace(opts.Code)
+	if code == "" {
+		code = im.course.Code
+	}
+	if _, err := d.CourseByCode(ctx, code); err == nil {
+		return Result{}, refusal{codeTaken{code}}
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return Result{}, fmt.Errorf("restore: %w", err)
+	}
+
+	stored, err := im.storeStatic()
+	if err != nil {
+		im.discard(stored)
+		return Result{}, im.refuse(err)
+	}
+	err = d.InTx(ctx, func(tx *db.Queries) error { return im.insert(tx, code, stored) })
+	if err != nil {
+		im.discard(stored)
+		return Result{}, im.refuse(err)
+	}
+	im.report(true)
+	return im.res, nil
+}
+
+// refuse marks err as a refusal unless it is this instance's failure.
+func (im *importer) refuse(err error) error {
+	var se *ShapeError
+	var ct codeTaken
+	switch {
+	case errors.As(err, &se), errors.As(err, &ct), errors.Is(err, errArchive):
+		return refusal{err}
+	case im.ctx.Err() != nil:
+		return fmt.Errorf("restore: %w", im.ctx.Err())
+	}
+	return fmt.Errorf("restore: %w", err)
+}
+
+// errArchive marks entry read failures found after verification (the file
+// changed underneath, a broken deflate stream).
+var errArchive = errors.New("archive")
+
+// importer is the state of one Import.
+type importer struct {
+	ctx  context.Context
+	d    *db.DB
+	fs   *files.Service
+	opts Options
+	now  time.Time
+
+	m       archive.Manifest
+	byName  map[string]*zip.File
+	entries map[string]archive.Entry
+
+	// what the check found, for the insert
+	course  courseRow
+	statics []staticFileRow
+
+	res         Result
+	done, total int64
+	stage       string
+}
+
+// open opens a listed entry for a second read.
+func (im *importer) open(name string) (*entryReader, error) {
+	f, e := im.byName[name], im.entries[name]
+	if f == nil {
+		return nil, fmt.Errorf("%w: entry %s is missing", errArchive, name)
+	}
+	er, err := openEntry(f, e)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errArchive, err)
+	}
+	return er, nil
+}
+
+// table streams a data file's rows through parse and then fn, checking
+// for cancellation and reporting progress as it goes.
+func table[T any](im *importer, name string, parse func(r *row) T, fn func(r *row, v T) error) error {
+	er, err := im.open(name)
+	if err != nil {
+		return err
+	}
+	defer er.Close()
+	n := 0
+	err = eachRow(name, er, func(r *row) error {
+		v := parse(r)
+		if r.err != nil {
+			return r.err
+		}
+		if err := fn(r, v); err != nil {
+			return err
+		}
+		if n++; n%256 == 0 {
+			if err := im.ctx.Err(); err != nil {
+				return err
+			}
+			im.report(false)
+		}
+		return nil
+	})
+	if er.err != nil {
+		return fmt.Errorf("%w: %w", errArchive, er.err)
+	}
+	return err
+}
+
+func (im *importer) note(stage string) {
+	im.stage = stage
+	im.report(true)
+}
+
+func (im *importer) report(always bool) {
+	if im.opts.Progress != nil && (always || im.done%256 == 0) {
+		im.opts.Progress(im.done, im.total, im.stage)
+	}
+}
+
+// storeStatic stores the bytes of every static file the archive holds, as
+// pending files (see PendingOwnerType), before the transaction: storing
+// takes the single writer connection itself. It returns what it stored even
+// on failure, so the caller can delete it.
+func (im *importer) storeStatic() ([]storedFile, error) {
+	var stored []storedFile
+	for _, sf := range im.statics {
+		if sf.ArchivePath == nil {
+			im.res.StaticFilesWithoutBytes++
+			continue
+		}
+		im.note("Storing static file " + sf.Path)
+		er, err := im.open(*sf.ArchivePath)
+		if err != nil {
+			return stored, err
+		}
+		f, err := im.fs.Store(im.ctx, files.Input{
+			Owner: files.Owner{Type: PendingOwnerType}, Category: files.CourseStatic,
+			Filename: sf.Filename, ContentType: sf.ContentType, CreatedBy: im.opts.By, TTL: PendingTTL,
+		}, er)
+		er.Close()
+		if er.err != nil {
+			err = fmt.Errorf("%w: %w", errArchive, er.err)
+		}
+		if err != nil {
+			return stored, fmt.Errorf("static file %s: %w", sf.Path, err)
+		}
+		stored = append(stored, storedFile{file: f, row: sf})
+		if f.SHA256 != sf.SHA256 || f.Size != sf.Size {
+			return stored, fmt.Errorf("%w: static file %s: stored %d bytes with sha256 %s, static_files.json says %d bytes, %s",
+				errArchive, sf.Path, f.Size, f.SHA256, sf.Size, sf.SHA256)
+		}
+	}
+	return stored, nil
+}
+
+type storedFile struct {
+	file files.File
+	row  staticFileRow
+}
+
+// discard deletes the files stored by a failed import. It runs even when
+// ctx was cancelled (that may be why the import failed). A file it cannot
+// delete stays pending and expires.
+func (im *importer) discard(stored []storedFile) {
+	ctx := context.WithoutCancel(im.ctx)
+	for _, s := range stored {
+		im.fs.Delete(ctx, s.file)
+	}
+}

@@ -1,0 +1,280 @@
+package restore
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// ShapeError says which row and field of a data file is wrong, and how:
+// `data/scores.json line 12: field "fraction": want a number or null`.
+// Field is "" when the whole row (or file) is wrong.
+type ShapeError struct {
+	File    string
+	Line    int
+	Field   string
+	Problem string
+}
+
+func (e *ShapeError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("%s line %d: %s", e.File, e.Line, e.Problem)
+	}
+	return fmt.Sprintf("%s line %d: field %q: %s", e.File, e.Line, e.Field, e.Problem)
+}
+
+// row is one object of a data file being read. Its getters record the first
+// problem in err and return zero values after it, so a parser reads every
+// field in a straight line and checks err once.
+type row struct {
+	file string
+	line int
+	f    map[string]json.RawMessage
+	err  error
+}
+
+func (r *row) fail(field, problem string) {
+	if r.err == nil {
+		r.err = &ShapeError{File: r.file, Line: r.line, Field: field, Problem: problem}
+	}
+}
+
+// get returns a field's raw value; nullOK says whether null is acceptable.
+func (r *row) get(name, want string, nullOK bool) (json.RawMessage, bool) {
+	if r.err != nil {
+		return nil, false
+	}
+	v, ok := r.f[name]
+	if !ok {
+		r.fail(name, "missing (want "+want+")")
+		return nil, false
+	}
+	if string(v) == "null" {
+		if !nullOK {
+			r.fail(name, "want "+want)
+		}
+		return nil, false
+	}
+	return v, true
+}
+
+func (r *row) decode(name, want string, nullOK bool, dst any) bool {
+	v, ok := r.get(name, want, nullOK)
+	if !ok {
+		return false
+	}
+	if err := json.Unmarshal(v, dst); err != nil {
+		r.fail(name, "want "+want)
+		return false
+	}
+	return true
+}
+
+func (r *row) id(name string) int64 {
+	var v int64
+	if r.decode(name, "a positive integer id", false, &v) && v <= 0 {
+		r.fail(name, "want a positive integer id")
+	}
+	return v
+}
+
+func (r *row) optID(name string) *int64 {
+	var v int64
+	if !r.decode(name, "a positive integer id or null", true, &v) {
+		return nil
+	}
+	if v <= 0 {
+		r.fail(name, "want a positive integer id or null")
+	}
+	return &v
+}
+
+func (r *row) integer(name string) int64 {
+	var v int64
+	r.decode(name, "an integer", false, &v)
+	return v
+}
+
+func (r *row) str(name string) string {
+	var v string
+	r.decode(name, "a string", false, &v)
+	return v
+}
+
+func (r *row) nonEmpty(name string) string {
+	v := r.str(name)
+	if r.err == nil && strings.TrimSpace(v) == "" {
+		r.fail(name, "want a non-empty string")
+	}
+	return v
+}
+
+func (r *row) oneOf(name string, allowed ...string) string {
+	want := "one of " + strings.Join(allowed, ", ")
+	var v string
+	if r.decode(name, want, false, &v) {
+		for _, a := range allowed {
+			if v == a {
+				return v
+			}
+		}
+		r.fail(name, fmt.Sprintf("%q is not %s", v, want))
+	}
+	return v
+}
+
+// optStr is for stdout, absent when the archive was made without it.
+func (r *row) optStr(name string) *string {
+	if _, ok := r.f[name]; !ok {
+		return nil
+	}
+	var v string
+	if !r.decode(name, "a string or null", true, &v) {
+		return nil
+	}
+	return &v
+}
+
+func (r *row) boolean(name string) bool {
+	var v bool
+	r.decode(name, "true or false", false, &v)
+	return v
+}
+
+func (r *row) number(name string) float64 {
+	var v float64
+	r.decode(name, "a number", false, &v)
+	return v
+}
+
+func (r *row) optNumber(name string) *float64 {
+	var v float64
+	if !r.decode(name, "a number or null", true, &v) {
+		return nil
+	}
+	return &v
+}
+
+func (r *row) time(name string) time.Time {
+	var v time.Time
+	r.decode(name, "an RFC 3339 time", false, &v)
+	return v.UTC()
+}
+
+func (r *row) optTime(name string) *time.Time {
+	var v time.Time
+	if !r.decode(name, "an RFC 3339 time or null", true, &v) {
+		return nil
+	}
+	v = v.UTC()
+	return &v
+}
+
+// eachRow streams the objects of one data file from src, calling fn with
+// each (the row is reused: fn must not keep it). It refuses anything but a
+// JSON array of objects, naming the line where it went wrong. src must end
+// with an error if its bytes differ from what the manifest declares.
+func eachRow(name string, src io.Reader, fn func(r *row) error) error {
+	lr := &lineReader{r: bufio.NewReaderSize(src, 64<<10)}
+	dec := json.NewDecoder(lr)
+	bad := func(off int64, problem string) error {
+		return &ShapeError{File: name, Line: lr.lineAt(off), Problem: problem}
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return bad(dec.InputOffset(), "not a JSON array: "+jsonProblem(err))
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return bad(dec.InputOffset(), "not a JSON array")
+	}
+	var raw json.RawMessage
+	r := &row{file: name, f: map[string]json.RawMessage{}}
+	for dec.More() {
+		if err := dec.Decode(&raw); err != nil {
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				return bad(se.Offset, jsonProblem(err))
+			}
+			return bad(dec.InputOffset(), jsonProblem(err))
+		}
+		start := dec.InputOffset() - int64(len(raw))
+		r.line, r.err = lr.lineAt(start), nil
+		clear(r.f)
+		if len(raw) == 0 || raw[0] != '{' {
+			return &ShapeError{File: name, Line: r.line, Problem: "want an object"}
+		}
+		if err := json.Unmarshal(raw, &r.f); err != nil {
+			return &ShapeError{File: name, Line: r.line, Problem: "want an object: " + jsonProblem(err)}
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing ]
+		return bad(dec.InputOffset(), jsonProblem(err))
+	}
+	// Read to the end: trailing content is refused, and the source reports a
+	// size or checksum change only at its end.
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil || isJSONError(err) {
+			return bad(dec.InputOffset(), "unexpected content after the array")
+		}
+		return err
+	}
+	return nil
+}
+
+// jsonProblem words a decoding error without the package prefix.
+func jsonProblem(err error) string {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "the file ends too early"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func isJSONError(err error) bool {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	return errors.As(err, &se) || errors.As(err, &te)
+}
+
+// lineReader remembers where the newlines are in what the JSON decoder has
+// read ahead, so a byte offset can be turned into a line number. Offsets are
+// asked for in increasing order, so only newlines past the last one asked for
+// are kept.
+type lineReader struct {
+	r      io.Reader
+	off    int64   // bytes read so far
+	nl     []int64 // offsets of newlines not yet counted
+	passed int     // newlines before the last offset asked for
+}
+
+func (l *lineReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i := 0; i < n; {
+		j := bytes.IndexByte(p[i:n], '\n')
+		if j < 0 {
+			break
+		}
+		l.nl = append(l.nl, l.off+int64(i+j))
+		i += j + 1
+	}
+	l.off += int64(n)
+	return n, err
+}
+
+// lineAt returns the 1-based line holding offset off.
+func (l *lineReader) lineAt(off int64) int {
+	i := 0
+	for i < len(l.nl) && l.nl[i] < off {
+		i++
+	}
+	l.passed += i
+	l.nl = l.nl[i:]
+	return l.passed + 1
+}

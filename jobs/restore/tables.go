@@ -1,0 +1,464 @@
+package restore
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"coursevault/db"
+	"coursevault/db/files"
+	"coursevault/jobs/archive"
+)
+
+// The rows of the data files as the import reads them. The archive format
+// is package archive's (rows.go there); these are read field by field so a
+// wrong one is named, and fields this version does not know are ignored
+// (adding a field does not move the format version).
+
+type courseRow struct {
+	Code, Name, Term string
+	CreatedAt        time.Time
+}
+
+func parseCourse(r *row) courseRow {
+	return courseRow{Code: r.nonEmpty("code"), Name: r.nonEmpty("name"), Term: r.str("term"), CreatedAt: r.time("created_at")}
+}
+
+type periodRow struct {
+	ID       int64
+	Name     string
+	Position int64
+}
+
+func parsePeriod(r *row) periodRow {
+	return periodRow{ID: r.id("id"), Name: r.nonEmpty("name"), Position: r.integer("position")}
+}
+
+type memberRow struct {
+	UserID                     int64
+	Email, Name, Given, Family string
+	Role                       string
+	PeriodID                   *int64
+	Period, StudentIdentifier  string
+	CreatedAt                  time.Time
+}
+
+func parseMember(r *row) memberRow {
+	r.id("id")
+	return memberRow{
+		UserID: r.id("user_id"), Email: r.nonEmpty("email"), Name: r.str("name"),
+		Given: r.str("given_name"), Family: r.str("family_name"),
+		Role:     r.oneOf("role", db.RoleAdmin, db.RoleTeacher, db.RoleTA, db.RoleStudent),
+		PeriodID: r.optID("period_id"), Period: r.str("period"),
+		StudentIdentifier: r.str("student_identifier"), CreatedAt: r.time("created_at"),
+	}
+}
+
+type assignmentRow struct {
+	ID, Position   int64
+	Name, Kind     string
+	OpensAt, DueAt *time.Time
+	Points         float64
+}
+
+func parseAssignment(r *row) assignmentRow {
+	return assignmentRow{
+		ID: r.id("id"), Name: r.nonEmpty("name"),
+		Kind:     r.oneOf("kind", db.KindHomework, db.KindReading, db.KindProject, db.KindExam),
+		Position: r.integer("position"), OpensAt: r.optTime("opens_at"), DueAt: r.optTime("due_at"),
+		Points: r.number("points"),
+	}
+}
+
+func parseSubmission(r *row) db.Submission {
+	return db.Submission{
+		ID: r.id("id"), AssignmentID: r.id("assignment_id"), UserID: r.id("user_id"),
+		CommitSHA: r.str("commit_sha"),
+		State: r.oneOf("state", db.SubmissionQueued, db.SubmissionBuilding, db.SubmissionTesting,
+			db.SubmissionPassed, db.SubmissionFailed, db.SubmissionError),
+		CreatedAt: r.time("created_at"), UpdatedAt: r.time("updated_at"),
+	}
+}
+
+// stdout is absent from archives made without it: restored as "".
+func parseBuildResult(r *row) db.BuildResult {
+	r.id("id")
+	r.integer("stdout_bytes")
+	b := db.BuildResult{SubmissionID: r.id("submission_id"), Passed: r.boolean("passed"), CreatedAt: r.time("created_at")}
+	if s := r.optStr("stdout"); s != nil {
+		b.Stdout = *s
+	}
+	return b
+}
+
+func parseTestResult(r *row) db.TestResult {
+	r.id("id")
+	r.integer("stdout_bytes")
+	t := db.TestResult{SubmissionID: r.id("submission_id"), Name: r.str("name"), Passed: r.boolean("passed"),
+		Message: r.str("message"), CreatedAt: r.time("created_at")}
+	if s := r.optStr("stdout"); s != nil {
+		t.Stdout = *s
+	}
+	return t
+}
+
+func parseScore(r *row) db.Score {
+	r.id("id")
+	return db.Score{
+		AssignmentID: r.id("assignment_id"), UserID: r.id("user_id"), Fraction: r.optNumber("fraction"),
+		Status: r.oneOf("status", db.ScoreNotStarted, db.ScoreInProgress, db.ScoreCompleted),
+		Late:   r.boolean("late"), SubmittedAt: r.optTime("submitted_at"), UpdatedAt: r.time("updated_at"),
+	}
+}
+
+type staticFileRow struct {
+	Path, Filename, ContentType, SHA256 string
+	Size                                int64
+	CreatedAt                           time.Time
+	ArchivePath                         *string
+}
+
+func parseStaticFile(r *row) staticFileRow {
+	r.id("id")
+	sf := staticFileRow{
+		Path: r.nonEmpty("path"), Filename: r.nonEmpty("filename"), ContentType: r.str("content_type"),
+		Size: r.integer("size"), SHA256: r.str("sha256"), CreatedAt: r.time("created_at"),
+	}
+	var ap string
+	if r.decode("archive_path", "a string or null", true, &ap) {
+		sf.ArchivePath = &ap
+	}
+	return sf
+}
+
+// check reads every data file once before anything is written: each row's
+// shape, duplicate ids and keys the schema would refuse, and every
+// reference, so the transaction that follows cannot fail on the archive's
+// account.
+func (im *importer) check() error {
+	bad := func(r *row, field, problem string, args ...any) error {
+		return &ShapeError{File: r.file, Line: r.line, Field: field, Problem: fmt.Sprintf(problem, args...)}
+	}
+	im.note("Checking data/course.json")
+	courses := 0
+	if err := table(im, "data/course.json", parseCourse, func(r *row, c courseRow) error {
+		if courses++; courses > 1 {
+			return &ShapeError{File: r.file, Line: r.line, Problem: "more than one course"}
+		}
+		im.course = c
+		return nil
+	}); err != nil {
+		return err
+	}
+	if courses == 0 {
+		return &ShapeError{File: "data/course.json", Line: 1, Problem: "no course"}
+	}
+
+	im.note("Checking data/periods.json")
+	periods := map[int64]string{}
+	periodNames := map[string]bool{}
+	if err := table(im, "data/periods.json", parsePeriod, func(r *row, p periodRow) error {
+		if _, dup := periods[p.ID]; dup {
+			return bad(r, "id", "period %d appears twice", p.ID)
+		}
+		if periodNames[p.Name] {
+			return bad(r, "name", "period %q appears twice", p.Name)
+		}
+		periods[p.ID], periodNames[p.Name] = p.Name, true
+		return nil
+	}); err != nil {
+		return err
+	}
+
+	im.note("Checking data/members.json")
+	users := map[int64]bool{}
+	emails := map[string]bool{}
+	if err := table(im, "data/members.json", parseMember, func(r *row, m memberRow) error {
+		if users[m.UserID] {
+			return bad(r, "user_id", "user %d is a member twice", m.UserID)
+		}
+		if key := strings.ToLower(m.Email); emails[key] {
+			return bad(r, "email", "%s is a member twice", m.Email)
+		} else {
+			emails[key] = true
+		}
+		if m.PeriodID != nil {
+			name, ok := periods[*m.PeriodID]
+			if !ok {
+				return bad(r, "period_id", "no period with id %d in data/periods.json", *m.PeriodID)
+			}
+			if name != m.Period {
+				return bad(r, "period", "%q, but period %d is called %q", m.Period, *m.PeriodID, name)
+			}
+		}
+		users[m.UserID] = true
+		return nil
+	}); err != nil {
+		return err
+	}
+	missingUser := func(r *row, id int64) error {
+		return bad(r, "user_id", "no member with user_id %d in data/members.json", id)
+	}
+
+	im.note("Checking data/assignments.json")
+	assignments := map[int64]bool{}
+	if err := table(im, "data/assignments.json", parseAssignment, func(r *row, a assignmentRow) error {
+		if assignments[a.ID] {
+			return bad(r, "id", "assignment %d appears twice", a.ID)
+		}
+		assignments[a.ID] = true
+		return nil
+	}); err != nil {
+		return err
+	}
+	missingAssignment := func(r *row, id int64) error {
+		return bad(r, "assignment_id", "no assignment with id %d in data/assignments.json", id)
+	}
+
+	im.note("Checking data/submissions.json")
+	submissions := map[int64]bool{}
+	if err := table(im, "data/submissions.json", parseSubmission, func(r *row, s db.Submission) error {
+		switch {
+		case submissions[s.ID]:
+			return bad(r, "id", "submission %d appears twice", s.ID)
+		case !assignments[s.AssignmentID]:
+			return missingAssignment(r, s.AssignmentID)
+		case !users[s.UserID]:
+			return missingUser(r, s.UserID)
+		}
+		submissions[s.ID] = true
+		return nil
+	}); err != nil {
+		return err
+	}
+	missingSubmission := func(r *row, id int64) error {
+		return bad(r, "submission_id", "no submission with id %d in data/submissions.json", id)
+	}
+
+	im.note("Checking data/build_results.json")
+	built := map[int64]bool{}
+	if err := table(im, "data/build_results.json", parseBuildResult, func(r *row, b db.BuildResult) error {
+		switch {
+		case !submissions[b.SubmissionID]:
+			return missingSubmission(r, b.SubmissionID)
+		case built[b.SubmissionID]:
+			return bad(r, "submission_id", "submission %d has a second build result", b.SubmissionID)
+		}
+		built[b.SubmissionID] = true
+		return nil
+	}); err != nil {
+		return err
+	}
+	built = nil
+
+	im.note("Checking data/test_results.json")
+	if err := table(im, "data/test_results.json", parseTestResult, func(r *row, t db.TestResult) error {
+		if !submissions[t.SubmissionID] {
+			return missingSubmission(r, t.SubmissionID)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	submissions = nil
+
+	im.note("Checking data/scores.json")
+	scored := map[[2]int64]bool{}
+	if err := table(im, "data/scores.json", parseScore, func(r *row, s db.Score) error {
+		switch {
+		case !assignments[s.AssignmentID]:
+			return missingAssignment(r, s.AssignmentID)
+		case !users[s.UserID]:
+			return missingUser(r, s.UserID)
+		case scored[[2]int64{s.AssignmentID, s.UserID}]:
+			return bad(r, "user_id", "user %d has a second score for assignment %d", s.UserID, s.AssignmentID)
+		}
+		scored[[2]int64{s.AssignmentID, s.UserID}] = true
+		return nil
+	}); err != nil {
+		return err
+	}
+
+	im.note("Checking data/static_files.json")
+	paths := map[string]bool{}
+	return table(im, "data/static_files.json", parseStaticFile, func(r *row, sf staticFileRow) error {
+		clean, err := files.CleanStaticPath(sf.Path)
+		if err != nil {
+			return bad(r, "path", "%q is not a safe relative path", sf.Path)
+		}
+		if paths[clean] {
+			return bad(r, "path", "%q appears twice", sf.Path)
+		}
+		paths[clean] = true
+		sf.Path = clean
+		if sf.ArchivePath != nil {
+			e, ok := im.entries[*sf.ArchivePath]
+			switch {
+			case !ok || !strings.HasPrefix(*sf.ArchivePath, archive.StaticDir):
+				return bad(r, "archive_path", "no entry %q under %s in the archive", *sf.ArchivePath, archive.StaticDir)
+			case e.Bytes != sf.Size:
+				return bad(r, "size", "%d, but entry %s holds %d bytes", sf.Size, e.Path, e.Bytes)
+			case e.SHA256 != sf.SHA256:
+				return bad(r, "sha256", "differs from the manifest's for entry %s", e.Path)
+			}
+		}
+		im.statics = append(im.statics, sf)
+		return nil
+	})
+}
+
+// insert writes every row of the course inside tx. References were checked
+// by check; ids are remapped through the maps as rows go in.
+func (im *importer) insert(tx *db.Queries, code string, stored []storedFile) error {
+	ctx := im.ctx
+	res := &im.res
+	courseID, err := tx.InsertCourse(ctx, db.Course{Code: code, Name: im.course.Name, Term: im.course.Term, CreatedAt: im.course.CreatedAt})
+	if db.IsUniqueViolation(err) {
+		return codeTaken{code} // created since the check
+	}
+	if err != nil {
+		return err
+	}
+	res.CourseID, res.Code, res.Name, res.Term = courseID, code, im.course.Name, im.course.Term
+
+	im.note("Writing periods")
+	periods := map[int64]int64{}
+	if err := table(im, "data/periods.json", parsePeriod, func(_ *row, p periodRow) error {
+		id, err := tx.InsertPeriod(ctx, db.Period{CourseID: courseID, Name: p.Name, Position: int(p.Position)})
+		periods[p.ID] = id
+		res.Periods++
+		im.done++
+		return err
+	}); err != nil {
+		return err
+	}
+
+	im.note("Writing members")
+	users := map[int64]int64{}
+	if err := table(im, "data/members.json", parseMember, func(_ *row, m memberRow) error {
+		u, err := tx.UserByEmail(ctx, m.Email)
+		switch {
+		case errors.Is(err, db.ErrNotFound):
+			// Unknown people come in unable to sign in until an admin invites them.
+			u.ID, err = tx.InsertUser(ctx, db.User{Email: m.Email, Name: m.Name, GivenName: m.Given,
+				FamilyName: m.Family, Disabled: true, CreatedAt: im.now})
+			res.UsersCreated++
+		case err == nil:
+			res.UsersMatched++
+		}
+		if err != nil {
+			return err
+		}
+		users[m.UserID] = u.ID
+		var period int64
+		if m.PeriodID != nil {
+			period = periods[*m.PeriodID]
+		}
+		_, err = tx.InsertMembership(ctx, db.Membership{CourseID: courseID, UserID: u.ID, Role: m.Role,
+			PeriodID: period, StudentIdentifier: m.StudentIdentifier, CreatedAt: m.CreatedAt})
+		res.Members++
+		im.done++
+		return err
+	}); err != nil {
+		return err
+	}
+
+	im.note("Writing assignments")
+	assignments := map[int64]int64{}
+	if err := table(im, "data/assignments.json", parseAssignment, func(_ *row, a assignmentRow) error {
+		id, err := tx.InsertAssignment(ctx, db.Assignment{CourseID: courseID, Name: a.Name, Kind: a.Kind,
+			Position: int(a.Position), OpensAt: a.OpensAt, DueAt: a.DueAt, Points: a.Points})
+		assignments[a.ID] = id
+		res.Assignments++
+		im.done++
+		return err
+	}); err != nil {
+		return err
+	}
+
+	im.note("Writing submissions")
+	submissions := map[int64]int64{}
+	insSub, err := tx.PrepareInsertSubmission(ctx)
+	if err != nil {
+		return err
+	}
+	defer insSub.Close()
+	if err := table(im, "data/submissions.json", parseSubmission, func(_ *row, s db.Submission) error {
+		old := s.ID
+		s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
+		id, err := insSub.Exec(ctx, s)
+		submissions[old] = id
+		res.Submissions++
+		im.done++
+		return err
+	}); err != nil {
+		return err
+	}
+
+	im.note("Writing build results")
+	insBuild, err := tx.PrepareInsertBuildResult(ctx)
+	if err != nil {
+		return err
+	}
+	defer insBuild.Close()
+	if err := table(im, "data/build_results.json", parseBuildResult, func(_ *row, b db.BuildResult) error {
+		b.SubmissionID = submissions[b.SubmissionID]
+		_, err := insBuild.Exec(ctx, b)
+		res.BuildResults++
+		im.done++
+		return err
+	}); err != nil {
+		return err
+	}
+
+	im.note("Writing test results")
+	insTest, err := tx.PrepareInsertTestResult(ctx)
+	if err != nil {
+		return err
+	}
+	defer insTest.Close()
+	if err := table(im, "data/test_results.json", parseTestResult, func(_ *row, t db.TestResult) error {
+		t.SubmissionID = submissions[t.SubmissionID]
+		_, err := insTest.Exec(ctx, t)
+		res.TestResults++
+		im.done++
+		return err
+	}); err != nil {
+		return err
+	}
+
+	im.note("Writing scores")
+	insScore, err := tx.PrepareInsertScore(ctx)
+	if err != nil {
+		return err
+	}
+	defer insScore.Close()
+	if err := table(im, "data/scores.json", parseScore, func(_ *row, s db.Score) error {
+		s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
+		_, err := insScore.Exec(ctx, s)
+		res.Scores++
+		im.done++
+		return err
+	}); err != nil {
+		return err
+	}
+
+	im.note("Writing static files")
+	for _, s := range stored {
+		if _, err := tx.InsertStaticFile(ctx, courseID, s.row.Path, s.file.ID, s.row.CreatedAt); err != nil {
+			return err
+		}
+		if err := tx.ClaimImportedFile(ctx, s.file.ID, PendingOwnerType, courseID); err != nil {
+			return fmt.Errorf("static file %s was removed while the import ran (expired?): %w", s.row.Path, err)
+		}
+		res.StaticFiles++
+		res.StaticBytes += s.file.Size
+	}
+	im.done += int64(len(im.statics)) // static_files.json rows
+
+	return tx.InsertAuditEvent(ctx, db.AuditEvent{At: im.now, UserID: im.opts.By, Action: "course.import",
+		CourseID: courseID, Subject: code,
+		Detail: fmt.Sprintf("from an archive of %s made %s (format %d, coursevault %s)", im.m.Course.Code,
+			im.m.GeneratedAt.UTC().Format(time.RFC3339), im.m.FormatVersion, orUnknown(im.m.AppVersion))})
+}
