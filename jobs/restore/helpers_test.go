@@ -88,6 +88,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(childImportEnv); dir != "" {
+		runChildImport(dir)
+		return
+	}
 	code := m.Run()
 	if templateDir != "" {
 		os.RemoveAll(templateDir)
