@@ -143,11 +143,7 @@ func (s *Server) renderExportsTab(c echo.Context, status int, errMsg string) err
 	if err != nil {
 		return err
 	}
-	outputs, stdoutBytes, err := s.db.StdoutTotals(ctx, ca.Course.ID)
-	if err != nil {
-		return err
-	}
-	nStatic, staticBytes, err := s.db.StaticFilesSummary(ctx, ca.Course.ID)
+	est, err := s.estimator.Estimate(ctx, s.db.Queries, ca.Course.ID)
 	if err != nil {
 		return err
 	}
@@ -155,8 +151,8 @@ func (s *Server) renderExportsTab(c echo.Context, status int, errMsg string) err
 		Header:      courseHeader(ca, "Exports"),
 		PostURL:     exportsBase(ca.Course.ID, db.ExportArchive),
 		Rows:        rows,
-		StdoutTip:   fmt.Sprintf("It adds about %s before compression (%s outputs).", files.FormatSize(stdoutBytes), count(outputs)),
-		StaticLabel: fmt.Sprintf("%s files, %s", count(int64(nStatic)), files.FormatSize(staticBytes)),
+		StdoutTip:   "It " + est.StdoutNote() + ".",
+		StaticLabel: est.StaticNote(),
 		UpToDate:    upToDate(rows),
 		Error:       errMsg,
 	}

@@ -45,15 +45,3 @@ func relative(t, now time.Time) string {
 	}
 	return s + " ago"
 }
-
-// count formats n with thousands separators: 380000 → "380,000".
-func count(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + count(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}

@@ -13,6 +13,7 @@ import (
 
 	"coursevault/db"
 	"coursevault/db/files"
+	"coursevault/jobs/archive"
 	"coursevault/jobs/exports"
 )
 
@@ -35,13 +36,15 @@ type Deps struct {
 
 // Server holds every dependency a handler needs; nothing reaches for a global.
 type Server struct {
-	db       *db.DB
-	files    *files.Service
-	exports  *exports.Service
-	sessions *scs.SessionManager
-	log      *slog.Logger
-	cfg      Config
-	echo     *echo.Echo
+	db      *db.DB
+	files   *files.Service
+	exports *exports.Service
+	// estimator caches the Exports tab's size estimate per course and data version.
+	estimator archive.Estimator
+	sessions  *scs.SessionManager
+	log       *slog.Logger
+	cfg       Config
+	echo      *echo.Echo
 }
 
 // New builds the server and its routes.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/files"
 )
 
 // SizeEstimate is what the Exports tab tells an admin before they choose
@@ -40,33 +41,17 @@ func (e SizeEstimate) StdoutNote() string {
 	if e.Outputs == 0 {
 		return "adds nothing: this course has no build or test output"
 	}
-	return fmt.Sprintf("adds about %s before compression, %s outputs", Bytes(e.StdoutBytes), thousands(e.Outputs))
+	return fmt.Sprintf("adds about %s before compression, %s outputs", files.FormatSize(e.StdoutBytes), thousands(e.Outputs))
 }
 
 // StaticNote is "12 files, 40 MB".
 func (e SizeEstimate) StaticNote() string {
 	if e.StaticFiles == 1 {
-		return "1 file, " + Bytes(e.StaticBytes)
+		return "1 file, " + files.FormatSize(e.StaticBytes)
 	}
-	return fmt.Sprintf("%s files, %s", thousands(int64(e.StaticFiles)), Bytes(e.StaticBytes))
+	return fmt.Sprintf("%s files, %s", thousands(int64(e.StaticFiles)), files.FormatSize(e.StaticBytes))
 }
 
-// Bytes formats a size in decimal units with one decimal: 1.4 GB, 980 kB, 12 B.
-func Bytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n), -1
-	for v >= unit && i < 4 {
-		v /= unit
-		i++
-	}
-	if v >= 100 {
-		return fmt.Sprintf("%.0f %cB", v, "kMGTP"[i])
-	}
-	return fmt.Sprintf("%.1f %cB", v, "kMGTP"[i])
-}
 
 // Estimator remembers each course's estimate while the course's data version
 // stays the same, for at most MaxAge (build and test results can arrive
