@@ -1,0 +1,71 @@
+package db
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestDataVersion_movesOnEveryChangeOfCourseData: an export is "up to date"
+// only while its course's data_version stands still, so every change to what
+// an export holds must move it.
+func TestDataVersion_movesOnEveryChangeOfCourseData(t *testing.T) {
+	d := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var course, user, assignment, submission int64
+	err := d.InTx(ctx, func(tx *Queries) (err error) {
+		if course, err = tx.InsertCourse(ctx, Course{Code: "C1", Name: "One", CreatedAt: now}); err != nil {
+			return err
+		}
+		if user, err = tx.InsertUser(ctx, User{Email: "s@x.edu", Name: "S", CreatedAt: now}); err != nil {
+			return err
+		}
+		if _, err = tx.InsertMembership(ctx, Membership{CourseID: course, UserID: user, Role: RoleStudent, CreatedAt: now}); err != nil {
+			return err
+		}
+		if assignment, err = tx.InsertAssignment(ctx, Assignment{CourseID: course, Name: "A", Kind: KindHomework, Position: 1, Points: 10}); err != nil {
+			return err
+		}
+		res, err := tx.q.ExecContext(ctx, `INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at) VALUES (?, ?, 'abc', 'passed', ?, ?)`, assignment, user, now, now)
+		if err != nil {
+			return err
+		}
+		submission, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := []struct{ name, sql string }{
+		{"build result arrives", `INSERT INTO build_results (submission_id, passed, stdout, created_at) VALUES (?2, 1, 'ok', '2026-01-02 03:04:05+00:00')`},
+		{"test result arrives", `INSERT INTO test_results (submission_id, name, passed, created_at) VALUES (?2, 't', 1, '2026-01-02 03:04:05+00:00')`},
+		{"submission changes state", `UPDATE submissions SET state = 'failed' WHERE id = ?2`},
+		{"score added", `INSERT INTO scores (assignment_id, user_id, fraction, status, updated_at) VALUES (?3, ?4, 0.5, 'completed', '2026-01-02 03:04:05+00:00')`},
+		{"score deleted", `DELETE FROM scores WHERE assignment_id = ?3`},
+		{"student renamed", `UPDATE users SET name = 'Renamed' WHERE id = ?4`},
+		{"course renamed", `UPDATE courses SET name = 'Uno' WHERE id = ?1`},
+		{"submission deleted", `DELETE FROM submissions WHERE id = ?2`},
+		{"assignment deleted", `DELETE FROM assignments WHERE id = ?3`},
+	}
+	version := func() int64 {
+		c, err := d.CourseByID(ctx, course)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.DataVersion
+	}
+	for _, ch := range changes {
+		before := version()
+		err := d.InTx(ctx, func(tx *Queries) error {
+			_, err := tx.q.ExecContext(ctx, ch.sql, course, submission, assignment, user)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", ch.name, err)
+		}
+		if after := version(); after <= before {
+			t.Errorf("%s: data_version stayed at %d", ch.name, before)
+		}
+	}
+}
