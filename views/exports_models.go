@@ -27,6 +27,8 @@ type ExportRow struct {
 	Expires     Time
 	NeverExpire bool
 	// Actions (POST URLs; empty when the action does not fit).
+	KeepURL   string // pin the file so it never expires
+	UnkeepURL string // let a kept file expire again
 	CancelURL string
 	RetryURL  string
 	DeleteURL string

@@ -65,8 +65,10 @@ func (s *Server) exportRow(e db.ExportView, courseVersion int64, base string) vi
 		r.UpToDate = e.DataVersion == courseVersion
 		if e.ExpiresAt == nil {
 			r.NeverExpire = true
+			r.UnkeepURL = fmt.Sprintf("%s/%d/unkeep", base, e.ID)
 		} else {
 			r.Expires = s.when(*e.ExpiresAt)
+			r.KeepURL = fmt.Sprintf("%s/%d/keep", base, e.ID)
 		}
 	}
 	return r
@@ -255,6 +257,11 @@ func (s *Server) exportAction(action string) echo.HandlerFunc {
 			}
 		case "delete":
 			err = s.exports.Delete(ctx, e)
+		case "keep", "unkeep":
+			e, err = s.exports.Keep(ctx, e, action == "keep")
+			if errors.Is(err, exports.ErrNotReady) {
+				return echo.NewHTTPError(http.StatusConflict, "Only a ready export can be kept.")
+			}
 		}
 		if err != nil {
 			return err

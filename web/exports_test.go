@@ -260,3 +260,31 @@ func TestContentDisposition(t *testing.T) {
 		}
 	}
 }
+
+func TestExport_keepPinsTheFileAndLetExpireUndoes(t *testing.T) {
+	f := newFixture(t)
+	e := f.readyArchive()
+	c := f.as(asAdmin)
+	row := fmt.Sprintf("/courses/%d/exports/%d", f.course, e.ID)
+	_, body := c.get(row)
+	if !strings.Contains(body, row+"/keep") || !strings.Contains(body, "Expires") {
+		t.Fatalf("a ready row offers no Keep: %s", body)
+	}
+	_, body = c.do("POST", row+"/keep", nil, htmx(c))
+	if !strings.Contains(body, "Kept until deleted") || !strings.Contains(body, row+"/unkeep") {
+		t.Fatalf("after Keep: %s", body)
+	}
+	file, _ := f.files.GetByID(context.Background(), e.FileID)
+	if file.ExpiresAt != nil {
+		t.Fatal("the kept file still expires")
+	}
+	_, body = c.do("POST", row+"/unkeep", nil, htmx(c))
+	if !strings.Contains(body, "Expires") {
+		t.Fatalf("after Let expire: %s", body)
+	}
+	// A row that is not ready cannot be kept.
+	queued, _, _ := f.srv.exports.Request(context.Background(), exports.Request{CourseID: f.course, UserID: f.users[asAdmin], Kind: db.ExportArchive, IncludeStdout: true})
+	if res, _ := c.do("POST", fmt.Sprintf("/courses/%d/exports/%d/keep", f.course, queued.ID), nil, htmx(c)); res.StatusCode != http.StatusConflict {
+		t.Fatalf("keeping a queued export: %d, want 409", res.StatusCode)
+	}
+}

@@ -73,6 +73,15 @@ func roleMatrix(f *fixture) map[string]routeRule {
 			return fmt.Sprintf("/courses/%d/performance/exports/%d%s", f.course, e.ID, suffix)
 		}
 	}
+	// readyAt points at the ready export of kind made above.
+	readyAt := func(kind string, path func(e db.ExportView) string) func() string {
+		return func() string {
+			if kind == db.ExportBook {
+				return path(book)
+			}
+			return path(archive)
+		}
+	}
 	api := func(p func(e db.ExportView) string) func(e db.ExportView) string {
 		return func(e db.ExportView) string { return "/api" + p(e) }
 	}
@@ -106,6 +115,10 @@ func roleMatrix(f *fixture) map[string]routeRule {
 		"POST /courses/:id/exports/:eid/cancel":             {fresh(db.ExportArchive, false, archiveAt("/cancel")), adminAction, false, nil},
 		"POST /courses/:id/exports/:eid/retry":              {fresh(db.ExportArchive, true, archiveAt("/retry")), adminAction, false, nil},
 		"POST /courses/:id/exports/:eid/delete":             {fresh(db.ExportArchive, true, archiveAt("/delete")), adminAction, false, nil},
+		"POST /courses/:id/exports/:eid/keep":               {readyAt(db.ExportArchive, archiveAt("/keep")), adminAction, false, nil},
+		"POST /courses/:id/exports/:eid/unkeep":             {readyAt(db.ExportArchive, archiveAt("/unkeep")), adminAction, false, nil},
+		"POST /courses/:id/performance/exports/:eid/keep":   {readyAt(db.ExportBook, bookAt("/keep")), staffAction, false, nil},
+		"POST /courses/:id/performance/exports/:eid/unkeep": {readyAt(db.ExportBook, bookAt("/unkeep")), staffAction, false, nil},
 		"GET /courses/:id/performance":                      {fixed("/courses/" + course + "/performance"), staffPage, false, nil},
 		"POST /courses/:id/performance/exports":             {fixed("/courses/" + course + "/performance/exports"), staffAction, false, nil},
 		"GET /courses/:id/performance/exports/:eid":         {fixed(bookRow), staffPage, false, nil},

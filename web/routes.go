@@ -65,4 +65,6 @@ func (s *Server) exportRoutes(g *echo.Group) {
 	g.POST("/:eid/cancel", s.exportAction("cancel"))
 	g.POST("/:eid/retry", s.exportAction("retry"))
 	g.POST("/:eid/delete", s.exportAction("delete"))
+	g.POST("/:eid/keep", s.exportAction("keep"))
+	g.POST("/:eid/unkeep", s.exportAction("unkeep"))
 }

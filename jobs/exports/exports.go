@@ -126,6 +126,25 @@ func (s *Service) Retry(ctx context.Context, e db.ExportView) (db.ExportView, er
 	return s.db.ExportByID(ctx, e.CourseID, e.ID)
 }
 
+// Keep pins a ready export's file so it never expires, or lets it expire
+// again after the usual time from now.
+func (s *Service) Keep(ctx context.Context, e db.ExportView, keep bool) (db.ExportView, error) {
+	if e.Status() != db.ExportReady {
+		return e, ErrNotReady
+	}
+	f, err := s.files.GetByID(ctx, e.FileID)
+	if err != nil {
+		return e, fmt.Errorf("exports: keep %d: %w", e.ID, err)
+	}
+	if _, err := s.files.Pin(ctx, f, keep); err != nil {
+		return e, fmt.Errorf("exports: keep %d: %w", e.ID, err)
+	}
+	return s.db.ExportByID(ctx, e.CourseID, e.ID)
+}
+
+// ErrNotReady is returned when keeping an export that has no file.
+var ErrNotReady = errors.New("only a ready export can be kept")
+
 // Delete removes an export, its file and, if it still runs, stops its job.
 func (s *Service) Delete(ctx context.Context, e db.ExportView) error {
 	if e.JobID != 0 && !e.Final() {
