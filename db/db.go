@@ -43,7 +43,9 @@ const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=jou
 // schema, is refused without being changed.
 func Open(ctx context.Context, path string) (*DB, error) {
 	u := "file:" + (&url.URL{Path: path}).EscapedPath()
-	w, err := sql.Open("sqlite", u+"?"+pragmas+"&_txlock=immediate")
+	// The writer gets a 64 MiB page cache: bulk writes (demo, import) touch
+	// many index pages, and there is only this one connection to hold it.
+	w, err := sql.Open("sqlite", u+"?"+pragmas+"&_pragma=cache_size(-65536)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", path, err)
 	}
