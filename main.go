@@ -38,6 +38,7 @@ func commands() []command {
 		{"token", "create --email E [--name N]", "print a new personal access token for the API", runToken},
 		{"export", "course --course ID|CODE [--include-stdout] [--no-files] --out FILE", "write a course archive now, without the web app", runExport},
 		{"verify", "FILE", "check a course archive's manifest and every checksum", runVerify},
+		{"import", "FILE [--code NEWCODE]", "restore a course archive as a new course", runImport},
 		{"jobs", "[--state queued|running|succeeded|failed|cancelled]", "list background jobs", runJobs},
 		{"version", "", "print the version", runVersion},
 	}
