@@ -16,6 +16,7 @@ import (
 	"coursevault/db/files"
 	"coursevault/jobs"
 	"coursevault/jobs/exports"
+	"coursevault/jobs/imports"
 	"coursevault/web"
 )
 
@@ -81,7 +82,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version})
+	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	errc := make(chan error, 1)
@@ -116,6 +117,7 @@ type app struct {
 	files   *files.Service
 	runner  *jobs.Runner
 	exports *exports.Service
+	imports *imports.Service
 }
 
 func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, log *slog.Logger) (*app, error) {
@@ -151,5 +153,5 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 		_, _, err := fs.Sweep(ctx)
 		return err
 	})
-	return &app{files: fs, runner: runner, exports: ex}, nil
+	return &app{files: fs, runner: runner, exports: ex, imports: imports.New(d, runner, fs, log)}, nil
 }

@@ -86,3 +86,33 @@ type BookCell struct {
 	Class string
 	Title string
 }
+
+// ImportRow is one uploaded archive and what became of it.
+type ImportRow struct {
+	ID              string
+	Status          string // queued, running, done, failed, cancelled
+	StatusWords     string
+	Pending         bool
+	PollURL         string
+	Filename        string
+	Code            string
+	RequestedBy     string
+	Created         Time
+	HasProgress     bool
+	ProgressDone    int64
+	ProgressTotal   int64
+	ProgressPercent int
+	Stage           string
+	Error           string
+	CourseURL       string // the imported course, when done
+	CourseLabel     string
+	Result          string
+}
+
+// ImportsPage is the site admin's Import page.
+type ImportsPage struct {
+	PostURL string
+	MaxSize string
+	Rows    []ImportRow
+	Error   string
+}

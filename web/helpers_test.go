@@ -21,6 +21,7 @@ import (
 	"coursevault/db/files"
 	"coursevault/jobs"
 	"coursevault/jobs/exports"
+	"coursevault/jobs/imports"
 	"coursevault/web/auth"
 )
 
@@ -141,7 +142,7 @@ func newDeps(d *db.DB, fs *files.Service, log *slog.Logger) (Deps, *jobs.Runner)
 	runner := jobs.New(d, jobs.Options{Logger: log})
 	ex := exports.New(d, runner, fs, nil, log)
 	ex.Register("test", time.UTC)
-	return Deps{Files: fs, Exports: ex}, runner
+	return Deps{Files: fs, Exports: ex, Imports: imports.New(d, runner, fs, log)}, runner
 }
 
 // drain runs every queued job to the end, as the worker would.

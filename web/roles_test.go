@@ -85,6 +85,11 @@ func roleMatrix(f *fixture) map[string]routeRule {
 	api := func(p func(e db.ExportView) string) func(e db.ExportView) string {
 		return func(e db.ExportView) string { return "/api" + p(e) }
 	}
+	siteAdminPage := [9]int{see, nf, nf, nf, nf, nf, ok, see, see}
+	im, err := f.srv.imports.Upload(ctx, f.users[asSiteAdmin], "x.zip", "", strings.NewReader("not a zip"))
+	if err != nil {
+		f.t.Fatal(err)
+	}
 	n := 0 // distinct sign-in attempts, so throttling does not answer instead
 	adminPage := [9]int{see, nf, nf, forb, forb, ok, ok, see, see}
 	staffPage := [9]int{see, nf, nf, ok, ok, ok, ok, see, see}
@@ -102,9 +107,12 @@ func roleMatrix(f *fixture) map[string]routeRule {
 		"GET /signin":   {fixed("/signin"), [9]int{ok, see, see, see, see, see, see, ok, ok}, false, nil},
 		"POST /signin": {fixed("/signin"), [9]int{unauth, unauth, unauth, unauth, unauth, unauth, unauth, forb, forb}, false,
 			func() string { n++; return fmt.Sprintf("email=nobody%d@test.edu&password=wrong", n) }},
-		"POST /signout":    {fixed("/signout"), [9]int{see, see, see, see, see, see, see, forb, forb}, true, nil},
-		"GET /courses":     {fixed("/courses"), [9]int{see, ok, ok, ok, ok, ok, ok, see, see}, false, nil},
-		"GET /courses/:id": {fixed("/courses/" + course), [9]int{see, nf, nf, see, see, see, see, see, see}, false, nil},
+		"POST /signout":           {fixed("/signout"), [9]int{see, see, see, see, see, see, see, forb, forb}, true, nil},
+		"GET /courses":            {fixed("/courses"), [9]int{see, ok, ok, ok, ok, ok, ok, see, see}, false, nil},
+		"GET /admin/imports":      {fixed("/admin/imports"), siteAdminPage, false, nil},
+		"GET /admin/imports/:iid": {fixed(fmt.Sprintf("/admin/imports/%d", im.ID)), siteAdminPage, false, nil},
+		"POST /admin/imports":     {fixed("/admin/imports"), [9]int{unauth, nf, nf, nf, nf, nf, http.StatusBadRequest, forb, forb}, false, nil},
+		"GET /courses/:id":        {fixed("/courses/" + course), [9]int{see, nf, nf, see, see, see, see, see, see}, false, nil},
 
 		"GET /files/:token/:name":  {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},
 		"HEAD /files/:token/:name": {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},

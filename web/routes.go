@@ -26,6 +26,11 @@ func (s *Server) routes() *echo.Echo {
 	pages := e.Group("", s.requireUser)
 	pages.GET("/courses", s.courseList)
 
+	admin := pages.Group("/admin", requireSiteAdmin)
+	admin.GET("/imports", s.importsPage)
+	admin.POST("/imports", s.uploadImport)
+	admin.GET("/imports/:iid", s.importFragment)
+
 	e.GET("/files/:token/:name", s.download)
 	e.HEAD("/files/:token/:name", s.download)
 

@@ -15,6 +15,7 @@ import (
 	"coursevault/db/files"
 	"coursevault/jobs/archive"
 	"coursevault/jobs/exports"
+	"coursevault/jobs/imports"
 )
 
 // Config is what the server needs to know about its deployment.
@@ -32,6 +33,7 @@ type Config struct {
 type Deps struct {
 	Files   *files.Service
 	Exports *exports.Service
+	Imports *imports.Service
 }
 
 // Server holds every dependency a handler needs; nothing reaches for a global.
@@ -39,6 +41,7 @@ type Server struct {
 	db      *db.DB
 	files   *files.Service
 	exports *exports.Service
+	imports *imports.Service
 	// estimator caches the Exports tab's size estimate per course and data version.
 	estimator archive.Estimator
 	sessions  *scs.SessionManager
@@ -70,7 +73,7 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	sm.IdleTimeout = cfg.SessionIdle
 	sm.Lifetime = cfg.SessionLifetime
 
-	s := &Server{db: d, files: deps.Files, exports: deps.Exports, sessions: sm, log: log, cfg: cfg}
+	s := &Server{db: d, files: deps.Files, exports: deps.Exports, imports: deps.Imports, sessions: sm, log: log, cfg: cfg}
 	s.echo = s.routes()
 	return s
 }

@@ -22,6 +22,9 @@ const (
 	CourseArchive   = "course-archive"
 	PerformanceBook = "performance-book"
 	CourseStatic    = "course-static"
+	// ImportUpload is an uploaded course archive waiting to be imported: never
+	// downloadable (Permits admits nobody), removed when the import is done.
+	ImportUpload = "course-import-upload"
 )
 
 // Defaults for Options.

@@ -711,3 +711,11 @@ func BenchmarkStore(b *testing.B) {
 		b.ReportMetric(float64(size)*float64(b.N)/1e6/b.Elapsed().Seconds(), "MB/s")
 	})
 }
+
+func TestPermits_importUploadsAreNeverDownloadable(t *testing.T) {
+	for _, a := range []Access{{SignedIn: true, SiteAdmin: true}, {SignedIn: true, Role: "admin"}, {}} {
+		if Permits(ImportUpload, a) {
+			t.Errorf("Permits(ImportUpload, %+v) = true", a)
+		}
+	}
+}
