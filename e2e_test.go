@@ -175,7 +175,8 @@ func TestE2E_adminCancelsRunningArchive(t *testing.T) {
 
 // TestE2E_adminRetriesFailedArchive: an archive that would pass the course
 // quota fails with the reason in words and a Retry button; with room again
-// (the server restarted with the default quota) Retry makes it ready.
+// (the server restarted with the default quota) Retry makes it ready. The
+// tab with the ready row fits a phone.
 func TestE2E_adminRetriesFailedArchive(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -211,6 +212,15 @@ func TestE2E_adminRetriesFailedArchive(t *testing.T) {
 	}
 	if seen[0].Status == "failed" && len(seen) > 1 && seen[1].Status != "queued" && seen[1].Status != "running" {
 		b.errorf("Retry should answer a queued or running row; states %+v", seen)
+	}
+
+	// The tab with a ready row on a phone: nothing widens the page.
+	b.do("open on a phone", chromedp.EmulateViewport(390, 844), chromedp.Reload())
+	b.waitFor("the reloaded tab", `document.readyState === "complete" && document.getElementById("`+id+`")`, 10*time.Second)
+	var width int
+	b.eval(`document.documentElement.scrollWidth`, &width)
+	if width > 390 {
+		b.errorf("on a 390 px phone the exports tab is %d px wide: the page scrolls sideways", width)
 	}
 }
 
