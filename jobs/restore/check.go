@@ -2,8 +2,10 @@ package restore
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -23,7 +25,7 @@ import (
 func openArchive(r io.ReaderAt, size int64, lim archive.Limits) (*zip.Reader, archive.Manifest, error) {
 	m, err := archive.VerifyLimits(r, size, lim)
 	if err != nil {
-		if v, app, ok := peekVersion(r, size); ok && v > archive.FormatVersion {
+		if v, app, ok := peekVersion(r, size, lim); ok && v > archive.FormatVersion {
 			return nil, archive.Manifest{}, fmt.Errorf("%w: the archive is format version %d (made by coursevault %s); this coursevault reads versions up to %d: import it with a newer coursevault",
 				ErrNewerFormat, v, orUnknown(app), archive.FormatVersion)
 		}
@@ -61,7 +63,10 @@ func orUnknown(s string) string {
 // peekVersion reads just the format and app version at the start of
 // manifest.json (where Write puts them), streaming tokens so a huge manifest
 // is never held. ok is false when there is no readable version.
-func peekVersion(r io.ReaderAt, size int64) (version int, app string, ok bool) {
+func peekVersion(r io.ReaderAt, size int64, lim archive.Limits) (version int, app string, ok bool) {
+	if !fewEntries(r, size, lim.MaxEntries) {
+		return 0, "", false
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return 0, "", false
@@ -107,6 +112,24 @@ func peekVersion(r io.ReaderAt, size int64) (version int, app string, ok bool) {
 		return version, app, ok
 	}
 	return 0, "", false
+}
+
+// fewEntries reports whether the zip's end record declares at most max
+// entries (zip64 archives are not peeked at), so archive/zip never parses a
+// hostile central directory VerifyLimits refused for its size.
+func fewEntries(r io.ReaderAt, size int64, max int) bool {
+	const eocdLen = 22
+	tail := min(size, eocdLen+65535)
+	buf := make([]byte, tail)
+	if _, err := r.ReadAt(buf, size-tail); err != nil && err != io.EOF {
+		return false
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || len(buf)-i < eocdLen {
+		return false
+	}
+	n := binary.LittleEndian.Uint16(buf[i+10:])
+	return n != 0xffff && int(n) <= max
 }
 
 // entryReader reads one entry a second time, after VerifyLimits, and fails

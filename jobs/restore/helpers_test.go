@@ -143,6 +143,12 @@ func template(opts demo.Options) (string, error) {
 // export archives a course of in with stdout and static files.
 func (in *instance) export(t testing.TB, courseID int64) []byte {
 	t.Helper()
+	return in.exportWith(t, courseID, archive.Options{IncludeStdout: true, IncludeStaticFiles: true})
+}
+
+func (in *instance) exportWith(t testing.TB, courseID int64, opts archive.Options) []byte {
+	t.Helper()
+	opts.Now = testNow
 	ctx := context.Background()
 	var buf bytes.Buffer
 	err := in.d.ReadTx(ctx, func(tx *db.Queries) error {
@@ -153,7 +159,7 @@ func (in *instance) export(t testing.TB, courseID int64) []byte {
 			}
 			return in.files.Open(ctx, f)
 		}}
-		_, err := archive.Write(ctx, &buf, src, archive.Options{IncludeStdout: true, IncludeStaticFiles: true, Now: testNow}, nil)
+		_, err := archive.Write(ctx, &buf, src, opts, nil)
 		return err
 	})
 	if err != nil {
