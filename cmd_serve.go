@@ -25,6 +25,7 @@ type serveConfig struct {
 	addr, dataDir, baseURL, timezone string
 	demo                             bool
 	shutdownGrace, pollInterval      time.Duration
+	jobLease                         time.Duration
 	exportTTL, jobRetention          time.Duration
 	workers                          int
 	courseQuota                      int64
@@ -41,6 +42,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	f.DurationVar(&cfg.shutdownGrace, "shutdown-grace", 30*time.Second, "how long running requests and jobs may finish at shutdown")
 	f.IntVar(&cfg.workers, "workers", 2, "background jobs run at once")
 	f.DurationVar(&cfg.pollInterval, "poll-interval", time.Second, "how often the worker looks for due jobs")
+	f.DurationVar(&cfg.jobLease, "job-lease", 30*time.Second, "how long a running job's claim lasts without a heartbeat: a killed server's jobs restart after this")
 	f.DurationVar(&cfg.exportTTL, "export-ttl", 7*24*time.Hour, "how long an export file is kept")
 	f.DurationVar(&cfg.jobRetention, "job-retention", 7*24*time.Hour, "how long finished jobs are kept")
 	f.Int64Var(&cfg.courseQuota, "course-quota", 10<<30, "bytes of exports a course may keep")
@@ -132,7 +134,7 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 	if removed > 0 || len(missing) > 0 {
 		log.Warn("attachment sweep", "orphaned_temp_files_removed", removed, "files_missing_bytes", len(missing))
 	}
-	runner := jobs.New(d, jobs.Options{Workers: cfg.workers, PollInterval: cfg.pollInterval, ShutdownGrace: cfg.shutdownGrace,
+	runner := jobs.New(d, jobs.Options{Workers: cfg.workers, PollInterval: cfg.pollInterval, Lease: cfg.jobLease, ShutdownGrace: cfg.shutdownGrace,
 		Retention: cfg.jobRetention, Logger: log})
 	ex := exports.New(d, runner, fs, nil, log)
 	ex.Register(version, tz)

@@ -278,7 +278,7 @@ func TestKill_exportSurvivesSIGKILL(t *testing.T) {
 	token := vaultDemo(t, dir, "--students", "300", "--assignments", "20", "--submissions", "2", "--stdout-bytes", "20000")
 	t.Logf("binary and demo ready in %s", time.Since(start).Round(time.Millisecond))
 
-	srv := startVault(t, dir, "--poll-interval", "200ms")
+	srv := startVault(t, dir, "--poll-interval", "200ms", "--job-lease", "3s")
 	api := newVaultAPI(t, srv.base, token)
 	var ex vaultExport
 	if code := api.do("POST", "/api/courses/1/exports", `{"include_stdout":true}`, &ex); code != http.StatusAccepted {
@@ -313,7 +313,7 @@ func TestKill_exportSurvivesSIGKILL(t *testing.T) {
 		t.Fatal("the killed archive job left no temp file: the test did not kill it mid-write")
 	}
 
-	srv = startVault(t, dir, "--poll-interval", "200ms")
+	srv = startVault(t, dir, "--poll-interval", "200ms", "--job-lease", "3s")
 	api = newVaultAPI(t, srv.base, token)
 	seen := map[string]int{}
 	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
@@ -413,7 +413,7 @@ func TestBusyDatabase_usersNeverSeeLocked(t *testing.T) {
 	}
 	dir := t.TempDir()
 	token := vaultDemo(t, dir, "--students", "40", "--assignments", "6", "--submissions", "1", "--stdout-bytes", "2000")
-	srv := startVault(t, dir, "--poll-interval", "200ms")
+	srv := startVault(t, dir, "--poll-interval", "200ms", "--job-lease", "3s")
 	api := newVaultAPI(t, srv.base, token)
 	ctx := context.Background()
 	other, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))

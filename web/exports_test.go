@@ -10,10 +10,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"coursevault/db"
 	"coursevault/jobs/archive"
 	"coursevault/jobs/exports"
+	"coursevault/web/auth"
 )
 
 // readyArchive makes a finished course archive of the fixture's course.
@@ -286,5 +288,30 @@ func TestExport_keepPinsTheFileAndLetExpireUndoes(t *testing.T) {
 	queued, _, _ := f.srv.exports.Request(context.Background(), exports.Request{CourseID: f.course, UserID: f.users[asAdmin], Kind: db.ExportArchive, IncludeStdout: true})
 	if res, _ := c.do("POST", fmt.Sprintf("/courses/%d/exports/%d/keep", f.course, queued.ID), nil, htmx(c)); res.StatusCode != http.StatusConflict {
 		t.Fatalf("keeping a queued export: %d, want 409", res.StatusCode)
+	}
+}
+
+func TestDownload_withBearerToken(t *testing.T) {
+	f := newFixture(t)
+	e := f.readyArchive()
+	ctx := context.Background()
+	tokens := map[string]string{}
+	for _, who := range []string{asAdmin, asTeacher} {
+		tok, hash := auth.NewAccessToken()
+		f.db.InTx(ctx, func(tx *db.Queries) error {
+			_, err := tx.InsertAccessToken(ctx, f.users[who], hash, "", time.Now())
+			return err
+		})
+		tokens[who] = tok
+	}
+	url := fileURL(e.Token, e.Filename)
+	for who, want := range map[string]int{asAdmin: ok, asTeacher: nf} {
+		res, _ := f.client().do("GET", url, nil, map[string]string{"Authorization": "Bearer " + tokens[who]})
+		if res.StatusCode != want {
+			t.Errorf("download with %s's token: %d, want %d", who, res.StatusCode, want)
+		}
+	}
+	if res, _ := f.client().do("GET", url, nil, map[string]string{"Authorization": "Bearer cvpat_wrong"}); res.StatusCode != unauth {
+		t.Errorf("a wrong token: %d, want 401", res.StatusCode)
 	}
 }

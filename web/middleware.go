@@ -28,7 +28,12 @@ const (
 const (
 	sessUserID = "user_id"
 	sessCSRF   = "csrf"
+	sessSeen   = "seen" // unix seconds of the last request, refreshed at most once a minute
 )
+
+// seenEvery is how stale the session's last-seen time may get before a
+// request refreshes it (the one session write a minute of activity costs).
+const seenEvery = time.Minute
 
 func currentUser(c echo.Context) *db.User {
 	u, _ := c.Get(ctxUser).(*db.User)
@@ -90,13 +95,14 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// authenticate finds who is asking: a bearer token on /api/*, else the session.
+// authenticate finds who is asking: a bearer token on /api/* and /files/*
+// (the API hands out download URLs), else the session.
 // A bad bearer token is refused outright (401) rather than falling back to the
 // session, so API clients learn at once that their token is wrong.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" && isAPI(c) {
+		if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" && (isAPI(c) || strings.HasPrefix(c.Request().URL.Path, "/files/")) {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
 				return echo.NewHTTPError(http.StatusUnauthorized, "use Authorization: Bearer <token>")
@@ -113,6 +119,15 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if id := s.sessions.GetInt64(ctx, sessUserID); id != 0 {
+			now := s.now().Unix()
+			seen := s.sessions.GetInt64(ctx, sessSeen)
+			if now-seen > int64(s.cfg.SessionIdle/time.Second) {
+				s.sessions.Remove(ctx, sessUserID) // idle too long: signed out
+				return next(c)
+			}
+			if now-seen >= int64(seenEvery/time.Second) {
+				s.sessions.Put(ctx, sessSeen, now)
+			}
 			u, err := s.db.UserByID(ctx, id)
 			switch {
 			case errors.Is(err, db.ErrNotFound) || (err == nil && u.Disabled):

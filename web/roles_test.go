@@ -99,7 +99,7 @@ func roleMatrix(f *fixture) map[string]routeRule {
 	staffAction := [9]int{unauth, nf, nf, yes, yes, yes, yes, forb, forb}
 	adminAPIAction := [9]int{unauth, nf, nf, forb, forb, yes, yes, unauth, forb}
 	staffAPIAction := [9]int{unauth, nf, nf, yes, yes, yes, yes, unauth, forb}
-	archiveFile := [9]int{nf, nf, nf, nf, nf, ok, ok, nf, nf}
+	archiveFile := [9]int{nf, nf, nf, nf, nf, ok, ok, unauth, nf}
 	return map[string]routeRule{
 		"GET /healthz":  {fixed("/healthz"), [9]int{ok, ok, ok, ok, ok, ok, ok, ok, ok}, false, nil},
 		"GET /static/*": {fixed("/static/app.css"), [9]int{ok, ok, ok, ok, ok, ok, ok, ok, ok}, false, nil},

@@ -70,7 +70,9 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = isHTTPS(cfg.BaseURL)
-	sm.IdleTimeout = cfg.SessionIdle
+	// The idle timeout is enforced by authenticate, not scs: scs would save
+	// the session on every request to renew it, a write through the single
+	// writer for each poll of a pending export.
 	sm.Lifetime = cfg.SessionLifetime
 
 	s := &Server{db: d, files: deps.Files, exports: deps.Exports, imports: deps.Imports, sessions: sm, log: log, cfg: cfg}

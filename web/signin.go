@@ -65,6 +65,7 @@ func (s *Server) signIn(c echo.Context) error {
 		return err
 	}
 	s.sessions.Put(ctx, sessUserID, u.ID)
+	s.sessions.Put(ctx, sessSeen, s.now().Unix())
 	s.sessions.Remove(ctx, sessCSRF)
 	c.Set(ctxUser, &u)
 	s.audit(c, db.AuditEvent{Action: "signin", Subject: u.Email})

@@ -141,3 +141,26 @@ func TestSignIn_throttlesRepeatedFailures(t *testing.T) {
 		t.Fatalf("after the window: %d", res.StatusCode)
 	}
 }
+
+func TestSession_endsAfterIdleTime(t *testing.T) {
+	f := newFixture(t)
+	clock := time.Now()
+	f.srv.cfg.Now = func() time.Time { return clock }
+	c := f.as(asTeacher)
+	c.get("/courses")
+	// A request within a minute of the last one does not save the session:
+	// a page polling every 2 s costs no write.
+	if res, _ := c.get("/courses"); res.Header.Get("Set-Cookie") != "" {
+		t.Fatal("an ordinary request saved the session")
+	}
+	// Within the idle time the session stays.
+	clock = clock.Add(f.srv.cfg.SessionIdle - time.Minute)
+	if res, _ := c.get("/courses"); res.StatusCode != http.StatusOK {
+		t.Fatalf("within the idle time: %d", res.StatusCode)
+	}
+	// Idle for longer than SessionIdle: signed out.
+	clock = clock.Add(f.srv.cfg.SessionIdle + time.Minute)
+	if res, _ := c.get("/courses"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the idle time: %d, want a redirect to sign in", res.StatusCode)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,7 +102,9 @@ func (s *Service) Store(ctx context.Context, in Input, r io.Reader) (File, error
 // write a large file into and then Adopt (or Discard). Sweep leaves it alone
 // while this process holds it.
 func (s *Service) CreateTemp() (*os.File, error) {
-	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
+	// The pid in the name lets a sweep tell a dead process's temp (remove it
+	// at once) from a running one's (leave it, however old).
+	tmp, err := os.CreateTemp(s.dir, tempPrefix+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return nil, fmt.Errorf("files: create temp file: %w", err)
 	}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"coursevault/db"
@@ -135,8 +137,19 @@ func (s *Service) Sweep(ctx context.Context) (removed int, missing []File, err e
 			continue
 		}
 		st, err := os.Lstat(p)
-		if err != nil || st.ModTime().After(old) {
+		if err != nil {
 			continue
+		}
+		switch tempOwner(name) {
+		case ownerDead:
+			// A killed process's partial file: remove it now, whatever its age,
+			// so a quick restart does not keep a partial archive for hours.
+		case ownerAlive:
+			continue // another running process (e.g. a CLI import) is writing it
+		default:
+			if st.ModTime().After(old) {
+				continue
+			}
 		}
 		if ValidToken(name) {
 			// Re-check: a store from another process may have committed since.
@@ -152,4 +165,33 @@ func (s *Service) Sweep(ctx context.Context) (removed int, missing []File, err e
 		removed++
 	}
 	return removed, missing, nil
+}
+
+// Who holds a temp file, from the pid in its name (.tmp-<pid>-...).
+const (
+	ownerUnknown = iota // not a temp, or a name without a pid
+	ownerDead
+	ownerAlive // a running process other than this one
+)
+
+// tempOwner tells from a temp file's name whether the process that made it
+// still runs. This process's own temps are judged by isLive instead (a temp
+// of ours that is not live was abandoned and counts as dead).
+func tempOwner(name string) int {
+	rest, ok := strings.CutPrefix(name, tempPrefix)
+	if !ok {
+		return ownerUnknown
+	}
+	num, _, ok := strings.Cut(rest, "-")
+	pid, err := strconv.Atoi(num)
+	if !ok || err != nil || pid <= 0 {
+		return ownerUnknown
+	}
+	if pid == os.Getpid() {
+		return ownerDead
+	}
+	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		return ownerDead
+	}
+	return ownerAlive
 }

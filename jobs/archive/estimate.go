@@ -52,7 +52,6 @@ func (e SizeEstimate) StaticNote() string {
 	return fmt.Sprintf("%s files, %s", thousands(int64(e.StaticFiles)), files.FormatSize(e.StaticBytes))
 }
 
-
 // Estimator remembers each course's estimate while the course's data version
 // stays the same, for at most MaxAge (build and test results can arrive
 // without moving the data version). The Exports tab then pays the scan once a

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"syscall"
 	"time"
 
 	"coursevault/db"
@@ -204,6 +205,9 @@ func (s *Service) Handler(write Maker) jobs.Handler {
 		// Hash while writing, so a large archive is not read a second time.
 		h := sha256.New()
 		made, err := write(ctx, e, io.MultiWriter(tmp, h), j.Progress)
+		if errors.Is(err, syscall.ENOSPC) {
+			return fmt.Errorf("the server's disk is full; free space in the data directory and retry (%w)", err)
+		}
 		if err != nil {
 			return err
 		}

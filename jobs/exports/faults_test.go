@@ -51,10 +51,10 @@ func TestHandler_diskFaultsEndInAFailedRowAndNoFile(t *testing.T) {
 		err    error
 		reason string
 	}{
-		{"archive, disk full at once", db.ExportArchive, 0, enospc, "no space left on device"},
-		{"archive, disk full mid-file", db.ExportArchive, 4 << 10, enospc, "no space left on device"},
+		{"archive, disk full at once", db.ExportArchive, 0, enospc, "disk is full"},
+		{"archive, disk full mid-file", db.ExportArchive, 4 << 10, enospc, "disk is full"},
 		{"archive, I/O error mid-file", db.ExportArchive, 4 << 10, eio, "input/output error"},
-		{"workbook, disk full mid-file", db.ExportBook, 2 << 10, enospc, "no space left on device"},
+		{"workbook, disk full mid-file", db.ExportBook, 2 << 10, enospc, "disk is full"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
