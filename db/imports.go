@@ -108,4 +108,3 @@ func (q *Queries) Imports(ctx context.Context, limit int) ([]ImportView, error) 
 	}
 	return out, rows.Err()
 }
-
