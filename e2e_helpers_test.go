@@ -47,8 +47,9 @@ var e2e struct {
 
 func TestMain(m *testing.M) {
 	// The browser tests mostly wait for 2 s polling intervals, not for a
-	// CPU, so more of them run at once than the default of GOMAXPROCS.
-	if p := flag.Lookup("test.parallel"); p != nil && !flagSet("test.parallel") && runtime.GOMAXPROCS(0) < 6 {
+	// CPU, so more of them run at once than the default of GOMAXPROCS. An
+	// explicit -parallel still wins: m.Run parses the command line after this.
+	if p := flag.Lookup("test.parallel"); p != nil && runtime.GOMAXPROCS(0) < 6 {
 		p.Value.Set("6")
 	}
 	code := m.Run()
@@ -85,9 +86,11 @@ func browserPath(t *testing.T) string {
 	return ""
 }
 
-// binary builds coursevault once per test run and returns its path.
+// binary builds coursevault once per test run and returns its path; a run
+// that will skip for want of a browser skips here, before building anything.
 func binary(t *testing.T) string {
 	t.Helper()
+	browserPath(t)
 	e2e.buildOnce.Do(func() {
 		if e2e.dir, e2e.buildErr = os.MkdirTemp("", "coursevault-e2e-"); e2e.buildErr != nil {
 			return
@@ -234,13 +237,6 @@ func startBig() {
 		return
 	}
 	e2e.big, e2e.bigErr = launch(e2e.bin, dir)
-}
-
-// flagSet reports whether a flag was given on the command line.
-func flagSet(name string) bool {
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }
 
 func tail(s string, lines int) string {
