@@ -33,15 +33,11 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if *courseRef == "" || *out == "" {
 		return fmt.Errorf("%w: --course and --out are required", errUsage)
 	}
-	d, err := openDB(ctx, *dataDir)
+	d, fs, err := openStore(ctx, *dataDir, files.Options{})
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	fs, err := files.New(d, filepath.Join(*dataDir, "attachments"), files.Options{})
-	if err != nil {
-		return err
-	}
 	course, err := findCourse(ctx, d, *courseRef)
 	if err != nil {
 		return err

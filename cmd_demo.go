@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"coursevault/db"
 	"coursevault/db/demo"
@@ -31,15 +30,11 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	d, err := openDB(ctx, *dataDir)
+	d, fs, err := openStore(ctx, *dataDir, files.Options{})
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	fs, err := files.New(d, filepath.Join(*dataDir, "attachments"), files.Options{})
-	if err != nil {
-		return err
-	}
 	return generateDemo(ctx, d, fs, o, stdout)
 }
 

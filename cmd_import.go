@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"coursevault/db/files"
@@ -39,15 +38,11 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := openDB(ctx, *dataDir)
+	d, fs, err := openStore(ctx, *dataDir, files.Options{})
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	fs, err := files.New(d, filepath.Join(*dataDir, "attachments"), files.Options{})
-	if err != nil {
-		return err
-	}
 	progress := progressPrinter(os.Stderr)
 	res, err := restore.Import(ctx, d, fs, in, st.Size(), restore.Options{Code: *code, Progress: progress})
 	if progress != nil {

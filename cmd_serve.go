@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"coursevault/db"
@@ -123,7 +122,7 @@ type app struct {
 }
 
 func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, log *slog.Logger) (*app, error) {
-	fs, err := files.New(d, filepath.Join(cfg.dataDir, "attachments"), files.Options{DefaultTTL: cfg.exportTTL, CourseQuota: cfg.courseQuota, Logger: log})
+	fs, err := files.New(d, attachmentsDir(cfg.dataDir), files.Options{DefaultTTL: cfg.exportTTL, CourseQuota: cfg.courseQuota, Logger: log})
 	if err != nil {
 		return nil, err
 	}

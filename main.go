@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"coursevault/db"
+	"coursevault/db/files"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -135,6 +136,24 @@ func (f flags) parse(args []string) error {
 func (f flags) dataDir() *string {
 	return f.String("data-dir", "./data", "directory for the database and attachments (COURSEVAULT_DATA_DIR)")
 }
+
+// openStore opens the data directory's database and file store, for the
+// commands that need both. The caller closes the database.
+func openStore(ctx context.Context, dataDir string, opts files.Options) (*db.DB, *files.Service, error) {
+	d, err := openDB(ctx, dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs, err := files.New(d, attachmentsDir(dataDir), opts)
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, fs, nil
+}
+
+// attachmentsDir is where a data directory keeps the bytes of stored files.
+func attachmentsDir(dataDir string) string { return filepath.Join(dataDir, "attachments") }
 
 // openDB opens (creating) the data directory's database.
 func openDB(ctx context.Context, dataDir string) (*db.DB, error) {

@@ -61,13 +61,15 @@ func SafeName(s string) string {
 		name = strings.TrimRight(stem[:cut], "_. ") + ext
 	}
 	stem, _, _ := strings.Cut(name, ".")
-	if isWindowsDevice(stem) {
+	if IsWindowsDevice(stem) {
 		name = "_" + name
 	}
 	return name
 }
 
-func isWindowsDevice(stem string) bool {
+// IsWindowsDevice reports whether stem (a name before its first dot) is a
+// device name Windows will not use as a file name, such as CON or LPT1.
+func IsWindowsDevice(stem string) bool {
 	switch strings.ToUpper(stem) {
 	case "CON", "PRN", "AUX", "NUL",
 		"COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",

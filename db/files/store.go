@@ -346,6 +346,10 @@ func syncDir(dir string) error {
 	return errors.Join(err, d.Close())
 }
 
+// ContextReader returns a reader of r that stops with ctx's error once ctx
+// ends, so a long copy (of a cancelled job) stops between reads.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
 // ctxReader stops a copy when the context ends (a cancelled job).
 type ctxReader struct {
 	ctx context.Context

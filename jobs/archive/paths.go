@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"coursevault/db/files"
 	"fmt"
 	"strconv"
 	"strings"
@@ -51,23 +52,12 @@ func cleanSegments(path string) []string {
 		if seg == "" {
 			continue // also drops "." and ".."
 		}
-		if isReservedWindowsName(seg) {
+		if stem, _, _ := strings.Cut(seg, "."); files.IsWindowsDevice(stem) {
 			seg = "_" + seg
 		}
 		out = append(out, seg)
 	}
 	return out
-}
-
-func isReservedWindowsName(seg string) bool {
-	base, _, _ := strings.Cut(seg, ".")
-	switch strings.ToUpper(base) {
-	case "CON", "PRN", "AUX", "NUL",
-		"COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
-		return true
-	}
-	return false
 }
 
 // checkEntryName refuses names that could escape the extraction directory or

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/files"
 )
 
 // Write streams the archive of src's course into w and returns its manifest.
@@ -385,7 +386,7 @@ func (aw *writer) copyStatic(src Source, sf db.StaticFile, name string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(e.buf, ctxReader{aw.ctx, rc}); err != nil {
+	if _, err := io.Copy(e.buf, files.ContextReader(aw.ctx, rc)); err != nil {
 		return fmt.Errorf("archive: static file %s: %w", sf.Path, err)
 	}
 	if err := aw.close(e); err != nil {
@@ -399,19 +400,6 @@ func (aw *writer) copyStatic(src Source, sf db.StaticFile, name string) error {
 			sf.Path, got.Bytes, sf.File.Size)
 	}
 	return nil
-}
-
-// ctxReader stops a long copy when ctx is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 func alreadyCompressed(contentType, p string) bool {
