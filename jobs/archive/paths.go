@@ -1,11 +1,12 @@
 package archive
 
 import (
-	"coursevault/db/files"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"coursevault/db/files"
 )
 
 // staticEntryNames gives each static file its entry name under files/static/:
