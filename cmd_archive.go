@@ -14,12 +14,16 @@ import (
 	"coursevault/db"
 	"coursevault/db/files"
 	"coursevault/jobs/archive"
+	"coursevault/jobs/perfbook"
 )
 
 func runExport(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "perfbook" {
+		return runExportBook(ctx, args[1:], stdout)
+	}
 	args, err := subcommand(args, "course")
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (or \"perfbook\")", err)
 	}
 	f := newFlags("export course")
 	dataDir := f.dataDir()
@@ -83,6 +87,69 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprint(os.Stderr, "\r\033[K")
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d entries) from course %s at data version %d\n", path, len(m.Entries)+1, course.Code, m.Course.DataVersion)
+	return nil
+}
+
+// runExportBook writes a course's performance-book workbook now.
+func runExportBook(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("export perfbook")
+	dataDir := f.dataDir()
+	courseRef := f.String("course", "", "course id or code")
+	out := f.String("out", "", "workbook file to write (a directory: the usual file name inside it)")
+	timezone := f.String("timezone", "", "time zone for the generated-at time and file name (default: the server's)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *courseRef == "" || *out == "" {
+		return fmt.Errorf("%w: --course and --out are required", errUsage)
+	}
+	tz := time.Local
+	if *timezone != "" {
+		var err error
+		if tz, err = time.LoadLocation(*timezone); err != nil {
+			return fmt.Errorf("%w: --timezone %q is not a known time zone", errUsage, *timezone)
+		}
+	}
+	d, err := openDB(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	course, err := findCourse(ctx, d, *courseRef)
+	if err != nil {
+		return err
+	}
+	var book perfbook.Book
+	if err := d.ReadTx(ctx, func(tx *db.Queries) error {
+		book, err = perfbook.Load(ctx, tx, course.ID)
+		return err
+	}); err != nil {
+		return err
+	}
+	now := time.Now().In(tz)
+	path := *out
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, perfbook.Filename(course.Name, now))
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".coursevault-perfbook-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	err = perfbook.Write(tmp, book, perfbook.Meta{GeneratedAt: now, GeneratedBy: "coursevault export perfbook"})
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("export perfbook %s: %w", course.Code, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d students, %d assignments, %d periods\n", path, len(book.Students), len(book.Assignments), len(book.Periods))
 	return nil
 }
 

@@ -37,7 +37,7 @@ func commands() []command {
 		{"user", "add --email E --name N [--site-admin] [--password-stdin]", "add a user", runUser},
 		{"member", "add --course ID|CODE --email E --role admin|teacher|ta|student [--period P] [--student-id ID]", "put a user in a course", runMember},
 		{"token", "create --email E [--name N]", "print a new personal access token for the API", runToken},
-		{"export", "course --course ID|CODE [--include-stdout] [--no-files] --out FILE", "write a course archive now, without the web app", runExport},
+		{"export", "course --course ID|CODE [--include-stdout] [--no-files] --out FILE | perfbook --course ID|CODE --out FILE", "write a course archive or performance book now", runExport},
 		{"verify", "FILE", "check a course archive's manifest and every checksum", runVerify},
 		{"import", "FILE [--code NEWCODE]", "restore a course archive as a new course", runImport},
 		{"jobs", "[--state queued|running|succeeded|failed|cancelled]", "list background jobs", runJobs},

@@ -147,3 +147,21 @@ func TestCLI_exportThenVerify(t *testing.T) {
 		t.Fatalf("unknown course: %d", code)
 	}
 }
+
+func TestCLI_exportPerfbook(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--data-dir", dir, "--students", "6", "--assignments", "3", "--submissions", "1", "--static-files", "1"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	code, stdout, stderr := runCLI(t, "export", "perfbook", "--data-dir", dir, "--course", "CS101", "--out", dir, "--timezone", "Europe/Berlin")
+	if code != 0 || !strings.Contains(stdout, "Introduction_to_Programming_Performance_") {
+		t.Fatalf("export perfbook: %d %s %s", code, stdout, stderr)
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "Introduction_to_Programming_Performance_*.xlsx"))
+	if len(matches) != 1 {
+		t.Fatalf("workbook files: %v", matches)
+	}
+	if code, _, _ := runCLI(t, "export", "perfbook", "--data-dir", dir, "--course", "CS101", "--out", dir, "--timezone", "Mars/Olympus"); code != 2 {
+		t.Fatalf("a bad zone: exit %d, want 2", code)
+	}
+}
