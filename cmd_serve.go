@@ -141,6 +141,9 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 		gone, err := fs.ExpireDue(ctx)
 		if len(gone) > 0 {
 			log.Info("expired files removed", "count", len(gone))
+			if aerr := auditExpired(ctx, d, gone); aerr != nil {
+				log.Error("audit expired files", "err", aerr)
+			}
 		}
 		return err
 	})
@@ -155,4 +158,20 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 		return err
 	})
 	return &app{files: fs, runner: runner, exports: ex, imports: imports.New(d, runner, fs, log)}, nil
+}
+
+// auditExpired records the janitor's removal of expired files.
+func auditExpired(ctx context.Context, d *db.DB, gone []files.File) error {
+	return d.InTx(ctx, func(tx *db.Queries) error {
+		for _, f := range gone {
+			e := db.AuditEvent{At: time.Now(), Action: "file.expire", Subject: f.Filename, Detail: f.Category}
+			if f.Owner.Type == files.OwnerCourse {
+				e.CourseID = f.Owner.ID
+			}
+			if err := tx.InsertAuditEvent(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -8,14 +8,15 @@ import (
 
 // AuditEvent records who did what to which course, when and from where.
 type AuditEvent struct {
-	ID       int64
-	At       time.Time
-	UserID   int64 // 0: anonymous or system
-	Action   string
-	CourseID int64 // 0: none
-	Subject  string
-	RemoteIP string
-	Detail   string
+	ID        int64
+	At        time.Time
+	UserID    int64 // 0: anonymous or system
+	Action    string
+	CourseID  int64 // 0: none
+	Subject   string
+	RemoteIP  string
+	Detail    string
+	UserEmail string // filled in by AuditEvents
 }
 
 // InsertAuditEvent appends an event to the audit log.
@@ -33,10 +34,11 @@ func (q *Queries) InsertAuditEvent(ctx context.Context, e AuditEvent) error {
 // AuditEvents lists a course's events, newest first; courseID 0 lists all.
 func (q *Queries) AuditEvents(ctx context.Context, courseID int64, limit int) ([]AuditEvent, error) {
 	rows, err := q.q.QueryContext(ctx, `
-		SELECT id, at, coalesce(user_id, 0), action, coalesce(course_id, 0), subject, remote_ip, detail
-		  FROM audit_events
-		 WHERE ? = 0 OR course_id = ?
-		 ORDER BY id DESC LIMIT ?`, courseID, courseID, limit)
+		SELECT e.id, e.at, coalesce(e.user_id, 0), e.action, coalesce(e.course_id, 0), e.subject, e.remote_ip, e.detail,
+		       coalesce(u.email, '')
+		  FROM audit_events e LEFT JOIN users u ON u.id = e.user_id
+		 WHERE ?1 = 0 OR e.course_id = ?1
+		 ORDER BY e.id DESC LIMIT ?2`, courseID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("db: list audit events: %w", err)
 	}
@@ -44,7 +46,7 @@ func (q *Queries) AuditEvents(ctx context.Context, courseID int64, limit int) ([
 	var out []AuditEvent
 	for rows.Next() {
 		var e AuditEvent
-		if err := rows.Scan(&e.ID, &e.At, &e.UserID, &e.Action, &e.CourseID, &e.Subject, &e.RemoteIP, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.UserID, &e.Action, &e.CourseID, &e.Subject, &e.RemoteIP, &e.Detail, &e.UserEmail); err != nil {
 			return nil, fmt.Errorf("db: list audit events: %w", err)
 		}
 		out = append(out, e)

@@ -116,3 +116,20 @@ type ImportsPage struct {
 	Rows    []ImportRow
 	Error   string
 }
+
+// AuditRow is one audit event for people.
+type AuditRow struct {
+	When    Time
+	Who     string
+	Action  string
+	Subject string
+	Course  string
+	From    string
+	Detail  string
+}
+
+// AuditPage is the audit log of a course (Header set) or of the whole site.
+type AuditPage struct {
+	Header *CourseHeader
+	Rows   []AuditRow
+}

@@ -109,6 +109,8 @@ func roleMatrix(f *fixture) map[string]routeRule {
 			func() string { n++; return fmt.Sprintf("email=nobody%d@test.edu&password=wrong", n) }},
 		"POST /signout":           {fixed("/signout"), [9]int{see, see, see, see, see, see, see, forb, forb}, true, nil},
 		"GET /courses":            {fixed("/courses"), [9]int{see, ok, ok, ok, ok, ok, ok, see, see}, false, nil},
+		"GET /admin/audit":        {fixed("/admin/audit"), siteAdminPage, false, nil},
+		"GET /courses/:id/audit":  {fixed("/courses/" + course + "/audit"), adminPage, false, nil},
 		"GET /admin/imports":      {fixed("/admin/imports"), siteAdminPage, false, nil},
 		"GET /admin/imports/:iid": {fixed(fmt.Sprintf("/admin/imports/%d", im.ID)), siteAdminPage, false, nil},
 		"POST /admin/imports":     {fixed("/admin/imports"), [9]int{unauth, nf, nf, nf, nf, nf, http.StatusBadRequest, forb, forb}, false, nil},

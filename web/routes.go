@@ -30,6 +30,7 @@ func (s *Server) routes() *echo.Echo {
 	admin.GET("/imports", s.importsPage)
 	admin.POST("/imports", s.uploadImport)
 	admin.GET("/imports/:iid", s.importFragment)
+	admin.GET("/audit", s.siteAudit)
 
 	e.GET("/files/:token/:name", s.download)
 	e.HEAD("/files/:token/:name", s.download)
@@ -41,6 +42,8 @@ func (s *Server) routes() *echo.Echo {
 	books := course.Group("/performance/exports")
 	books.POST("", s.requestExport)
 	s.exportRoutes(books)
+
+	course.GET("/audit", s.courseAudit, requireRole("admin"))
 
 	archives := course.Group("/exports", requireRole("admin"))
 	archives.GET("", s.exportsTab)

@@ -216,7 +216,11 @@ func (s *Service) Handler(write Maker) jobs.Handler {
 			Owner: files.Course(e.CourseID), Category: e.Kind, Filename: made.Filename, ContentType: made.ContentType,
 			CreatedBy: e.RequestedBy, SHA256: hex.EncodeToString(h.Sum(nil)),
 			Link: func(tx *db.Queries, f files.File) error {
-				return tx.FinishExport(ctx, e.ID, f.ID, made.DataVersion, s.now())
+				if err := tx.FinishExport(ctx, e.ID, f.ID, made.DataVersion, s.now()); err != nil {
+					return err
+				}
+				return tx.InsertAuditEvent(ctx, db.AuditEvent{At: s.now(), UserID: e.RequestedBy, Action: "file.store",
+					CourseID: e.CourseID, Subject: f.Filename, Detail: fmt.Sprintf("%s, %d bytes, sha256 %s", e.Kind, f.Size, f.SHA256)})
 			},
 		}, tmp)
 		if err != nil {

@@ -1,0 +1,61 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"coursevault/views"
+)
+
+// auditWords names audit actions for people.
+var auditWords = map[string]string{
+	"signin": "Signed in", "signin.failed": "Sign-in failed",
+	"export.generate": "Asked for an export", "export.cancel": "Cancelled an export", "export.retry": "Retried an export",
+	"export.delete": "Deleted an export", "export.keep": "Kept an export", "export.unkeep": "Let an export expire",
+	"file.store": "File stored", "file.download": "Downloaded", "file.expire": "File expired",
+	"import.upload": "Uploaded an archive to import", "course.import": "Imported a course",
+}
+
+func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, error) {
+	events, err := s.db.AuditEvents(c.Request().Context(), courseID, 200)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]views.AuditRow, len(events))
+	for i, e := range events {
+		r := views.AuditRow{When: s.when(e.At), Who: e.UserEmail, Action: auditWords[e.Action], Subject: e.Subject, From: e.RemoteIP, Detail: e.Detail}
+		if r.Who == "" {
+			r.Who = "the system"
+		}
+		if r.Action == "" {
+			r.Action = e.Action
+		}
+		if e.CourseID != 0 {
+			r.Course = fmt.Sprintf("#%d", e.CourseID)
+		}
+		rows[i] = r
+	}
+	return rows, nil
+}
+
+// courseAudit is a course admin's view of the course's audit log.
+func (s *Server) courseAudit(c echo.Context) error {
+	ca := currentCourse(c)
+	rows, err := s.auditRows(c, ca.Course.ID)
+	if err != nil {
+		return err
+	}
+	h := courseHeader(ca, "Audit log")
+	return s.render(c, http.StatusOK, views.AuditPageView(s.page(c, "Audit log · "+ca.Course.Code), views.AuditPage{Header: &h, Rows: rows}))
+}
+
+// siteAudit is the site admin's view of every event.
+func (s *Server) siteAudit(c echo.Context) error {
+	rows, err := s.auditRows(c, 0)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, views.AuditPageView(s.page(c, "Audit log"), views.AuditPage{Rows: rows}))
+}
