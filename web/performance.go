@@ -108,26 +108,23 @@ type apiBookFile struct {
 // apiBookFiles is GET /api/courses/:id/performance/exports exactly as the
 // seed asks: the workbooks available for download, newest first.
 func (s *Server) apiBookFiles(c echo.Context) error {
-	files, err := s.bookFiles(c)
+	list, err := s.exports.List(c.Request().Context(), currentCourse(c).Course.ID, db.ExportBook)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, files)
+	return c.JSON(http.StatusOK, s.bookFiles(list))
 }
 
-func (s *Server) bookFiles(c echo.Context) ([]apiBookFile, error) {
-	ca := currentCourse(c)
-	list, err := s.exports.List(c.Request().Context(), ca.Course.ID, db.ExportBook)
-	if err != nil {
-		return nil, err
-	}
+// bookFiles turns a course's workbook exports into the seed's list: the
+// ready ones, newest first.
+func (s *Server) bookFiles(list []db.ExportView) []apiBookFile {
 	out := []apiBookFile{}
 	for _, e := range list {
 		if e.Status() == db.ExportReady {
 			out = append(out, apiBookFile{Filename: e.Filename, URL: s.absURL(fileURL(e.Token, e.Filename)), CreatedAt: e.FileCreated.UTC()})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // absURL makes a path absolute with the configured base URL.
@@ -199,13 +196,11 @@ func (s *Server) apiBook(c echo.Context) error {
 		}
 		out.Students = append(out.Students, as)
 	}
-	if out.Exports, err = s.bookFiles(c); err != nil {
-		return err
-	}
 	list, err := s.exports.List(c.Request().Context(), ca.Course.ID, db.ExportBook)
 	if err != nil {
 		return err
 	}
+	out.Exports = s.bookFiles(list)
 	for _, e := range list {
 		if e.Status() == db.ExportReady {
 			out.UpToDate = e.DataVersion == b.Course.DataVersion
