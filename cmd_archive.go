@@ -47,41 +47,19 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	now := time.Now()
-	path := *out
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, archive.Filename(course.Code, course.Term, now))
-	}
-	// Write beside the target and rename at the end: no half archive under the real name.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".coursevault-export-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
 	progress := progressPrinter(os.Stderr)
 	var m archive.Manifest
-	err = d.ReadTx(ctx, func(tx *db.Queries) error {
-		src := archive.Source{Q: tx, CourseID: course.ID, OpenFile: func(ctx context.Context, id int64) (io.ReadCloser, error) {
-			f, err := fs.GetByID(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return fs.Open(ctx, f)
-		}}
-		m, err = archive.Write(ctx, tmp, src, archive.Options{IncludeStdout: *withStdout, IncludeStaticFiles: !*noFiles,
-			AppVersion: version, Now: now}, progress)
-		return err
+	path, err := writeAtomically(*out, archive.Filename(course.Code, course.Term, now), func(w io.Writer) error {
+		return d.ReadTx(ctx, func(tx *db.Queries) error {
+			src := archive.Source{Q: tx, CourseID: course.ID, OpenFile: fs.OpenByID}
+			written, err := archive.Write(ctx, w, src, archive.Options{IncludeStdout: *withStdout, IncludeStaticFiles: !*noFiles,
+				AppVersion: version, Now: now}, progress)
+			m = written
+			return err
+		})
 	})
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return fmt.Errorf("export %s: %w", course.Code, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
 	}
 	if progress != nil {
 		fmt.Fprint(os.Stderr, "\r\033[K")
@@ -127,30 +105,41 @@ func runExportBook(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	now := time.Now().In(tz)
-	path := *out
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, perfbook.Filename(course.Name, now))
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".coursevault-perfbook-*")
+	path, err := writeAtomically(*out, perfbook.Filename(course.Name, now), func(w io.Writer) error {
+		return perfbook.Write(w, book, perfbook.Meta{GeneratedAt: now, GeneratedBy: "coursevault export perfbook"})
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("export perfbook %s: %w", course.Code, err)
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d students, %d assignments, %d periods\n", path, len(book.Students), len(book.Assignments), len(book.Periods))
+	return nil
+}
+
+// writeAtomically writes the file out (or, when out is a directory, the file
+// named name inside it) through write. It writes beside the target, syncs and
+// renames at the end, so a failed or interrupted export never leaves a half
+// file under the real name. It returns the path written.
+func writeAtomically(out, name string, write func(w io.Writer) error) (string, error) {
+	path := out
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		path = filepath.Join(out, name)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".coursevault-export-*")
+	if err != nil {
+		return "", err
 	}
 	defer os.Remove(tmp.Name())
-	err = perfbook.Write(tmp, book, perfbook.Meta{GeneratedAt: now, GeneratedBy: "coursevault export perfbook"})
+	err = write(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return fmt.Errorf("export perfbook %s: %w", course.Code, err)
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %s: %d students, %d assignments, %d periods\n", path, len(book.Students), len(book.Assignments), len(book.Periods))
-	return nil
+	return path, err
 }
 
 // progressPrinter draws a one-line progress bar on w when it is a terminal.

@@ -346,6 +346,16 @@ func syncDir(dir string) error {
 	return errors.Join(err, d.Close())
 }
 
+// OpenByID opens the bytes of the file with id, for readers that know only
+// the row id (the archive writer's static files).
+func (s *Service) OpenByID(ctx context.Context, id int64) (io.ReadCloser, error) {
+	f, err := s.GetByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.Open(ctx, f)
+}
+
 // ContextReader returns a reader of r that stops with ctx's error once ctx
 // ends, so a long copy (of a cancelled job) stops between reads.
 func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }

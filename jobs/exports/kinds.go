@@ -27,13 +27,7 @@ func ArchiveMaker(d *db.DB, fs *files.Service, appVersion string, tz *time.Locat
 				return err
 			}
 			at := now()
-			src := archive.Source{Q: tx, CourseID: e.CourseID, OpenFile: func(ctx context.Context, fileID int64) (io.ReadCloser, error) {
-				f, err := fs.GetByID(ctx, fileID)
-				if err != nil {
-					return nil, err
-				}
-				return fs.Open(ctx, f)
-			}}
+			src := archive.Source{Q: tx, CourseID: e.CourseID, OpenFile: fs.OpenByID}
 			opts := archive.Options{IncludeStdout: e.IncludeStdout, IncludeStaticFiles: e.IncludeStatic, AppVersion: appVersion,
 				GeneratedBy: archive.Person{ID: requester.ID, Email: requester.Email, Name: requester.Name}, Now: at}
 			m, err := archive.Write(ctx, w, src, opts, progress)
