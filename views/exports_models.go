@@ -1,24 +1,30 @@
 package views
 
-// ExportRow is one export as its table row shows it. The same component is
-// the page's row and the fragment a pending row polls.
-type ExportRow struct {
-	ID          string // DOM id: "export-12"
-	Status      string // machine word: queued, running, ready, failed, cancelled, expired, missing
-	StatusWords string // "Queued", "Running", "Ready", ...
-	Pending     bool   // queued or running: the row polls PollURL
-	PollURL     string
-	// Progress, while running.
+// RowState is the part a background job's row shares between exports and
+// imports: its status, and its progress while pending. While Pending the row
+// polls PollURL and swaps itself; in a final state it stops.
+type RowState struct {
+	ID              string // DOM id: "export-12"
+	Status          string // machine word: queued, running, ready, failed, ...
+	StatusWords     string // "Queued", "Running", "Ready", ...
+	Pending         bool   // queued or running
+	PollURL         string
 	HasProgress     bool
 	ProgressDone    int64
 	ProgressTotal   int64
 	ProgressPercent int
 	Stage           string // "Writing test results — 120,000 of 380,000"
-	Options         string // "with stdout, with static files"
-	RequestedBy     string
-	Created         Time
 	Error           string // why it failed, in words
-	UpToDate        bool
+}
+
+// ExportRow is one export as its table row shows it. The same component is
+// the page's row and the fragment a pending row polls.
+type ExportRow struct {
+	RowState
+	Options     string // "with stdout, with static files"
+	RequestedBy string
+	Created     Time
+	UpToDate    bool
 	// When ready.
 	Filename    string
 	DownloadURL string

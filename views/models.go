@@ -89,24 +89,14 @@ type BookCell struct {
 
 // ImportRow is one uploaded archive and what became of it.
 type ImportRow struct {
-	ID              string
-	Status          string // queued, running, done, failed, cancelled
-	StatusWords     string
-	Pending         bool
-	PollURL         string
-	Filename        string
-	Code            string
-	RequestedBy     string
-	Created         Time
-	HasProgress     bool
-	ProgressDone    int64
-	ProgressTotal   int64
-	ProgressPercent int
-	Stage           string
-	Error           string
-	CourseURL       string // the imported course, when done
-	CourseLabel     string
-	Result          string
+	RowState
+	Filename    string
+	Code        string
+	RequestedBy string
+	Created     Time
+	CourseURL   string // the imported course, when done
+	CourseLabel string
+	Result      string
 }
 
 // ImportsPage is the site admin's Import page.

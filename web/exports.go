@@ -19,11 +19,8 @@ import (
 func (s *Server) exportRow(e db.ExportView, courseVersion int64, base string) views.ExportRow {
 	st := e.Status()
 	r := views.ExportRow{
-		ID:          fmt.Sprintf("export-%d", e.ID),
-		Status:      st,
-		StatusWords: statusWords[st],
-		Pending:     !e.Final(),
-		PollURL:     fmt.Sprintf("%s/%d", base, e.ID),
+		RowState: rowState(fmt.Sprintf("export-%d", e.ID), st, statusWords[st], fmt.Sprintf("%s/%d", base, e.ID),
+			!e.Final(), e.Done, e.Total, e.Note),
 		RequestedBy: e.RequesterName,
 		Created:     s.when(e.CreatedAt),
 		Options:     exportOptions(e),
@@ -31,18 +28,13 @@ func (s *Server) exportRow(e db.ExportView, courseVersion int64, base string) vi
 	}
 	switch st {
 	case db.ExportQueued:
+		r.HasProgress = false // a retry keeps the last attempt's totals; no bar until it runs
 		r.Stage = "Waiting for a worker"
 		if e.Attempt > 0 && e.LastError != "" {
 			r.Stage = fmt.Sprintf("Retrying (attempt %d of %d failed: %s)", e.Attempt, e.MaxAttempts, e.LastError)
 		}
 		r.CancelURL, r.DeleteURL = fmt.Sprintf("%s/%d/cancel", base, e.ID), ""
 	case db.ExportRunning:
-		r.HasProgress = e.Total > 0
-		r.ProgressDone, r.ProgressTotal = e.Done, e.Total
-		if e.Total > 0 {
-			r.ProgressPercent = int(100 * e.Done / e.Total)
-		}
-		r.Stage = e.Note
 		if r.Stage == "" {
 			r.Stage = "Starting"
 		}
@@ -70,6 +62,17 @@ func (s *Server) exportRow(e db.ExportView, courseVersion int64, base string) vi
 			r.Expires = s.when(*e.ExpiresAt)
 			r.KeepURL = fmt.Sprintf("%s/%d/keep", base, e.ID)
 		}
+	}
+	return r
+}
+
+// rowState is the shared part of a background job's row: status, polling
+// while pending, and progress (a bar once the job reports a total).
+func rowState(id, status, words, pollURL string, pending bool, done, total int64, stage string) views.RowState {
+	r := views.RowState{ID: id, Status: status, StatusWords: words, Pending: pending, PollURL: pollURL,
+		HasProgress: total > 0, ProgressDone: done, ProgressTotal: total, Stage: stage}
+	if total > 0 {
+		r.ProgressPercent = int(100 * done / total)
 	}
 	return r
 }

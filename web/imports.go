@@ -37,13 +37,9 @@ func (s *Server) importRow(v db.ImportView) views.ImportRow {
 		st = db.JobFailed
 	}
 	r := views.ImportRow{
-		ID: fmt.Sprintf("import-%d", v.ID), Status: st, StatusWords: importStatusWords[st],
-		Pending: st == db.JobQueued || st == db.JobRunning, PollURL: fmt.Sprintf("/admin/imports/%d", v.ID),
+		RowState: rowState(fmt.Sprintf("import-%d", v.ID), st, importStatusWords[st], fmt.Sprintf("/admin/imports/%d", v.ID),
+			st == db.JobQueued || st == db.JobRunning, v.Done, v.Total, v.Note),
 		Filename: v.Filename, Code: v.Code, RequestedBy: v.RequesterName, Created: s.when(v.CreatedAt),
-		Stage: v.Note, HasProgress: v.Total > 0, ProgressDone: v.Done, ProgressTotal: v.Total,
-	}
-	if v.Total > 0 {
-		r.ProgressPercent = int(100 * v.Done / v.Total)
 	}
 	if r.Stage == "" {
 		r.Stage = "Waiting for a worker"
