@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"coursevault/db"
@@ -28,6 +29,35 @@ type serveConfig struct {
 	exportTTL, jobRetention          time.Duration
 	workers                          int
 	courseQuota                      int64
+	trustedProxies                   proxyRanges
+}
+
+// proxyRanges is --trusted-proxies: comma-separated CIDR ranges, refused
+// whole if any one does not parse.
+type proxyRanges []*net.IPNet
+
+func (p *proxyRanges) String() string {
+	s := make([]string, len(*p))
+	for i, r := range *p {
+		s[i] = r.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func (p *proxyRanges) Set(v string) error {
+	var rs proxyRanges
+	for c := range strings.SplitSeq(v, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		_, r, err := net.ParseCIDR(c)
+		if err != nil {
+			return fmt.Errorf("%q is not a CIDR range such as 10.0.0.0/8 or 192.0.2.7/32", c)
+		}
+		rs = append(rs, r)
+	}
+	*p = rs
+	return nil
 }
 
 func runServe(ctx context.Context, args []string, stdout io.Writer) error {
@@ -45,6 +75,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	f.DurationVar(&cfg.exportTTL, "export-ttl", 7*24*time.Hour, "how long an export file is kept")
 	f.DurationVar(&cfg.jobRetention, "job-retention", 7*24*time.Hour, "how long finished jobs are kept")
 	f.Int64Var(&cfg.courseQuota, "course-quota", 10<<30, "bytes of exports a course may keep")
+	f.Var(&cfg.trustedProxies, "trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8; default none: the client is the connection's peer (COURSEVAULT_TRUSTED_PROXIES)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -83,7 +114,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version})
+	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version,
+		TrustedProxies: cfg.trustedProxies})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	errc := make(chan error, 1)

@@ -31,6 +31,20 @@ func TestCLI_usageErrorsExit2(t *testing.T) {
 	}
 }
 
+func TestCLI_serveRefusesMalformedTrustedProxies(t *testing.T) {
+	for _, bad := range []string{"10.0.0.0", "10.0.0.0/33", "10.0.0.0/8,proxy.internal"} {
+		code, _, stderr := runCLI(t, "serve", "--data-dir", t.TempDir(), "--trusted-proxies", bad)
+		if code != 2 || !strings.Contains(stderr, "trusted-proxies") || !strings.Contains(stderr, "is not a CIDR range") {
+			t.Errorf("--trusted-proxies %q: exit %d, stderr %q", bad, code, stderr)
+		}
+	}
+	t.Setenv("COURSEVAULT_TRUSTED_PROXIES", "10.0.0.0/8, nope")
+	code, _, stderr := runCLI(t, "serve", "--data-dir", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "COURSEVAULT_TRUSTED_PROXIES") || !strings.Contains(stderr, `"nope" is not a CIDR range`) {
+		t.Errorf("COURSEVAULT_TRUSTED_PROXIES: exit %d, stderr %q", code, stderr)
+	}
+}
+
 func TestCLI_userMemberToken(t *testing.T) {
 	dir := t.TempDir()
 	if code, _, stderr := runCLI(t, "demo", "--data-dir", dir, "--students", "4", "--assignments", "2", "--submissions", "1", "--static-files", "1"); code != 0 {

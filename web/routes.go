@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -13,6 +14,7 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = clientAddress(s.cfg.TrustedProxies)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(s.logRequests, s.recoverPanics, securityHeaders, s.authenticate, s.checkCSRF)
 
@@ -64,6 +66,23 @@ func (s *Server) routes() *echo.Echo {
 	apiArchives.POST("/:eid/cancel", s.apiExportAction("cancel"))
 	apiArchives.POST("/:eid/retry", s.apiExportAction("retry"))
 	return e
+}
+
+// clientAddress decides what c.RealIP returns; sign-in throttling and the audit
+// log count by it. Echo's default believes X-Forwarded-For from anyone, so a
+// client could pick a fresh address for every guess (GO-2026-6872). Without
+// trusted proxies it is the connection's peer. Behind proxies it is the nearest
+// X-Forwarded-For entry outside their ranges; loopback and private addresses,
+// which Echo trusts by default, are trusted only when listed.
+func clientAddress(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, r := range trusted {
+		opts = append(opts, echo.TrustIPRange(r))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // exportRoutes adds the per-export routes shared by both kinds: the polled

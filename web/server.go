@@ -4,6 +4,7 @@ package web
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -27,6 +28,10 @@ type Config struct {
 	// SessionIdle and SessionLifetime end sessions after inactivity and absolutely.
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed
+	// for the client's address (sign-in throttling, audit log). None: the
+	// address is the connection's peer, whatever the headers say.
+	TrustedProxies []*net.IPNet
 }
 
 // Deps are the services the handlers call.
