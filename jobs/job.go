@@ -15,7 +15,8 @@ import (
 // and a progress reporter.
 type Job struct {
 	db.Job
-	r *Runner
+	r    *Runner
+	turn *turn
 
 	mu          sync.Mutex
 	done, total int64
@@ -35,8 +36,16 @@ func (j *Job) Decode(v any) error {
 // Progress records that done of total units are finished, with a short note
 // ("writing scores.json"). It only remembers the values: they are written to
 // the row at most once per ProgressEvery and when the job ends, so calling it
-// in a tight loop costs nothing.
+// in a tight loop costs nothing. It is also where a long job lets another
+// running job have its turn (see turns), so call it often.
 func (j *Job) Progress(done, total int64, note string) {
+	j.record(done, total, note)
+	if j.turn != nil {
+		j.turn.yield()
+	}
+}
+
+func (j *Job) record(done, total int64, note string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.done, j.total, j.note, j.pending = done, total, note, true

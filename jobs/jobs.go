@@ -36,6 +36,9 @@ type Handler func(ctx context.Context, j *Job) error
 // Options tune a Runner. Zero values take the defaults named on each field.
 type Options struct {
 	Workers       int           // jobs run at once by this runner (2)
+	// Computing is how many of the running jobs may compute at the same time
+	// (half the cores, at least 1); the others wait and take turns (see turns).
+	Computing int
 	PollInterval  time.Duration // ticker that finds jobs due later or enqueued elsewhere (1 s)
 	Lease         time.Duration // how long a claim lasts without a heartbeat (30 s)
 	Heartbeat     time.Duration // lease renewal and cancel check (Lease/3)
@@ -57,6 +60,9 @@ const DefaultMaxAttempts = 5
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
 		o.Workers = 2
+	}
+	if o.Computing <= 0 {
+		o.Computing = defaultComputing()
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
@@ -104,6 +110,7 @@ type Runner struct {
 
 	wake  chan struct{} // buffered 1: a pending wake-up
 	slots chan struct{} // one token per running job, capacity Workers
+	turns *turns        // which running jobs compute now
 
 	mu       sync.Mutex
 	started  bool
@@ -133,6 +140,7 @@ func New(d *db.DB, opts Options) *Runner {
 		handlers: map[string]Handler{},
 		wake:     make(chan struct{}, 1),
 		slots:    make(chan struct{}, opts.Workers),
+		turns:    newTurns(opts.Computing, turnLength),
 		running:  map[int64]context.CancelCauseFunc{},
 	}
 	if opts.Retention > 0 {
@@ -472,7 +480,7 @@ func (r *Runner) execute(dj db.Job, chain context.Context) (next db.Job, ok bool
 		r.mu.Unlock()
 	}()
 
-	j := &Job{Job: dj, r: r}
+	j := &Job{Job: dj, r: r, turn: &turn{t: r.turns, ctx: ctx}}
 	stopBeat := make(chan struct{})
 	beatDone := make(chan struct{})
 	go func() {
@@ -480,7 +488,13 @@ func (r *Runner) execute(dj db.Job, chain context.Context) (next db.Job, ok bool
 		r.heartbeat(ctx, j, cancel, stopBeat, log)
 	}()
 
-	err := r.call(ctx, j, log)
+	// The heartbeat runs while the job waits for its turn: the lease holds and
+	// a cancel ends the wait.
+	err := j.turn.start(func() { j.record(0, 0, "Waiting for its turn: another job is running") })
+	if err == nil {
+		err = r.call(ctx, j, log)
+		j.turn.end()
+	}
 	close(stopBeat)
 	<-beatDone
 

@@ -1,0 +1,104 @@
+package jobs
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// turns lets at most n jobs compute at once; the other running jobs wait for
+// a turn. A job holds a turn from its start and gives it up, when another job
+// is waiting and its own turn has lasted turnLength, at its next Progress
+// call. So two large exports both move (taking turns) while the CPU they use
+// stays bounded, and the web requests keep a core: on a 2-core machine two
+// exports at once, each with its compressor goroutine, kept both cores busy
+// and polls waited behind them (p99 114 ms against 24 ms with one at a time,
+// `task load`).
+type turns struct {
+	tokens  chan struct{} // one per job computing now; channel senders queue FIFO, so turns rotate
+	waiting atomic.Int32
+	length  time.Duration
+}
+
+// turnLength is how long a job computes before it lets a waiting job in.
+// Shorter is fairer but hands over more often (each handover lets the pipeline
+// of the job that stops drain while the other one starts).
+const turnLength = 100 * time.Millisecond
+
+// defaultComputing is half the cores (each export runs two busy goroutines:
+// encoding and compression), at least one.
+func defaultComputing() int { return max(1, runtime.GOMAXPROCS(0)/2) }
+
+func newTurns(n int, length time.Duration) *turns {
+	return &turns{tokens: make(chan struct{}, n), length: length}
+}
+
+// take blocks until a turn is free or ctx ends.
+func (t *turns) take(ctx context.Context) error {
+	select {
+	case t.tokens <- struct{}{}:
+		return nil
+	default:
+	}
+	t.waiting.Add(1)
+	defer t.waiting.Add(-1)
+	select {
+	case t.tokens <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (t *turns) give() { <-t.tokens }
+
+// turn is one job's hold on turns.
+type turn struct {
+	t     *turns
+	ctx   context.Context
+	mu    sync.Mutex // one yield at a time, if Progress is called from several goroutines
+	held  bool
+	since time.Time
+}
+
+// start takes the job's first turn, calling waiting first if it has to wait.
+func (tn *turn) start(waiting func()) error {
+	if len(tn.t.tokens) == cap(tn.t.tokens) {
+		waiting()
+	}
+	if err := tn.t.take(tn.ctx); err != nil {
+		return err
+	}
+	tn.held, tn.since = true, time.Now()
+	return nil
+}
+
+// yield hands the turn over if another job waits and this one has had its
+// share; it returns once the job has a turn again (or its ctx ended, when the
+// job goes on without one only to notice the cancel and stop).
+func (tn *turn) yield() {
+	if tn.t.waiting.Load() == 0 || !tn.mu.TryLock() {
+		return
+	}
+	defer tn.mu.Unlock()
+	if !tn.held || time.Since(tn.since) < tn.t.length {
+		return
+	}
+	tn.t.give()
+	tn.held = false
+	if tn.t.take(tn.ctx) == nil {
+		tn.held, tn.since = true, time.Now()
+	}
+}
+
+// end gives the turn back for good.
+func (tn *turn) end() {
+	tn.mu.Lock()
+	defer tn.mu.Unlock()
+	if tn.held {
+		tn.t.give()
+		tn.held = false
+	}
+}
