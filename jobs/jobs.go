@@ -35,10 +35,8 @@ type Handler func(ctx context.Context, j *Job) error
 
 // Options tune a Runner. Zero values take the defaults named on each field.
 type Options struct {
-	Workers int // jobs run at once by this runner (2)
-	// Computing is how many of the running jobs may compute at the same time
-	// (half the cores, at least 1); the others wait and take turns (see turns).
-	Computing     int
+	Workers       int           // jobs run at once by this runner (2)
+	Computing     int           // of those, how many compute at once; the others take turns (half the cores, at least 1)
 	PollInterval  time.Duration // ticker that finds jobs due later or enqueued elsewhere (1 s)
 	Lease         time.Duration // how long a claim lasts without a heartbeat (30 s)
 	Heartbeat     time.Duration // lease renewal and cancel check (Lease/3)
