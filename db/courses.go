@@ -44,6 +44,20 @@ func (q *Queries) CourseByID(ctx context.Context, id int64) (Course, error) {
 	return c, nil
 }
 
+// CourseForUser returns the course with id and userID's role in it ("" when
+// none) in one indexed query: every course page and polled fragment asks both.
+func (q *Queries) CourseForUser(ctx context.Context, id, userID int64) (Course, string, error) {
+	var role string
+	c, err := scanCourse(q.q.QueryRowContext(ctx, `
+		SELECT `+courseColumns+`, coalesce(m.role, '')
+		FROM courses c LEFT JOIN memberships m ON m.course_id = c.id AND m.user_id = ?
+		WHERE c.id = ?`, userID, id), &role)
+	if err != nil {
+		return Course{}, "", notFound(err, fmt.Sprintf("course %d", id))
+	}
+	return c, role, nil
+}
+
 // CourseByCode returns the course with code, compared case-insensitively.
 func (q *Queries) CourseByCode(ctx context.Context, code string) (Course, error) {
 	c, err := scanCourse(q.q.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses c WHERE c.code = ?`, code))

@@ -214,15 +214,11 @@ func (s *Server) loadCourse(next echo.HandlerFunc) echo.HandlerFunc {
 			return echo.ErrNotFound
 		}
 		ctx := c.Request().Context()
-		course, err := s.db.CourseByID(ctx, id)
+		u := currentUser(c)
+		course, role, err := s.db.CourseForUser(ctx, id, u.ID)
 		if errors.Is(err, db.ErrNotFound) {
 			return echo.ErrNotFound
 		}
-		if err != nil {
-			return err
-		}
-		u := currentUser(c)
-		role, err := s.db.RoleIn(ctx, id, u.ID)
 		if err != nil {
 			return err
 		}
