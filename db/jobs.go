@@ -106,6 +106,15 @@ func (q *Queries) ActiveJobByUniqueKey(ctx context.Context, key string) (Job, er
 	return j, nil
 }
 
+// ReleaseJobUniqueKey lets a new job take job id's unique key while id still
+// runs: its work is done, only its outcome is left to record.
+func (q *Queries) ReleaseJobUniqueKey(ctx context.Context, id int64) error {
+	if _, err := q.q.ExecContext(ctx, `UPDATE jobs SET unique_key = NULL WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("db: release unique key of job %d: %w", id, err)
+	}
+	return nil
+}
+
 // GetJob returns the job with id.
 func (q *Queries) GetJob(ctx context.Context, id int64) (Job, error) {
 	row := q.q.QueryRowContext(ctx, `

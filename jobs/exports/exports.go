@@ -219,6 +219,10 @@ func (s *Service) Handler(write Maker) jobs.Handler {
 				if err := tx.FinishExport(ctx, e.ID, f.ID, made.DataVersion, s.now()); err != nil {
 					return err
 				}
+				// Ready now: the same request from here on makes a new export.
+				if err := tx.ReleaseJobUniqueKey(ctx, j.ID); err != nil {
+					return err
+				}
 				return tx.InsertAuditEvent(ctx, db.AuditEvent{At: s.now(), UserID: e.RequestedBy, Action: "file.store",
 					CourseID: e.CourseID, Subject: f.Filename, Detail: fmt.Sprintf("%s, %d bytes, sha256 %s", e.Kind, f.Size, f.SHA256)})
 			},

@@ -137,6 +137,36 @@ func TestRequest_identicalPendingExportIsReturned(t *testing.T) {
 	}
 }
 
+// Between the moment its file is linked and the moment the runner records its
+// job's success, an export is ready but its job still runs: a request for the
+// same export then is a new export, not the finished one (API: 202, not 200).
+func TestRequest_readyExportIsNotReturnedAsPending(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	same := Request{CourseID: 1, UserID: f.admin, Kind: db.ExportArchive, IncludeStdout: true, IncludeStatic: true}
+	handle := f.ex.Handler(ArchiveMaker(f.d, f.files, "test", time.UTC, time.Now))
+	var again db.ExportView
+	var existing bool
+	f.runner.Handle(db.ExportArchive, func(ctx context.Context, j *jobs.Job) error {
+		if err := handle(ctx, j); err != nil {
+			return err
+		}
+		var err error
+		again, existing, err = f.ex.Request(ctx, same)
+		return err
+	})
+	first := f.request(t, db.ExportArchive)
+	if ran, err := f.runner.RunOnce(ctx); !ran || err != nil {
+		t.Fatalf("RunOnce = %v, %v", ran, err)
+	}
+	if first, _ = f.ex.Get(ctx, 1, first.ID); first.Status() != db.ExportReady {
+		t.Fatalf("first export is %s, want ready", first.Status())
+	}
+	if existing || again.ID == first.ID || again.Status() != db.ExportQueued {
+		t.Errorf("request after the file was linked: export %d (%s) existing=%v; want a new queued export", again.ID, again.Status(), existing)
+	}
+}
+
 func TestHandler_cancelMidJobLeavesNoFile(t *testing.T) {
 	f := newFixture(t)
 	write := ArchiveMaker(f.d, f.files, "test", time.UTC, time.Now)
