@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -35,8 +36,9 @@ func newTurns(n int, length time.Duration) *turns {
 	return &turns{tokens: make(chan struct{}, n), length: length}
 }
 
-// take blocks until a turn is free or ctx ends.
-func (t *turns) take(ctx context.Context) error {
+// take blocks until a turn is free, ctx ends or wait (when positive) has
+// passed.
+func (t *turns) take(ctx context.Context, wait time.Duration) error {
 	select {
 	case t.tokens <- struct{}{}:
 		return nil
@@ -44,11 +46,31 @@ func (t *turns) take(ctx context.Context) error {
 	}
 	t.waiting.Add(1)
 	defer t.waiting.Add(-1)
+	var timeout <-chan time.Time
+	if wait > 0 {
+		tm := time.NewTimer(wait)
+		defer tm.Stop()
+		timeout = tm.C
+	}
 	select {
 	case t.tokens <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
+	case <-timeout:
+		return errNoTurn
+	}
+}
+
+var errNoTurn = errors.New("jobs: no turn free")
+
+// tryTake takes a turn if one is free now.
+func (t *turns) tryTake() bool {
+	select {
+	case t.tokens <- struct{}{}:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -64,32 +86,46 @@ type turn struct {
 }
 
 // start takes the job's first turn, calling waiting first if it has to wait.
+// It waits as long as it takes: the job has not started, so it holds nothing
+// that the job with the turn could be waiting for.
 func (tn *turn) start(waiting func()) error {
 	if len(tn.t.tokens) == cap(tn.t.tokens) {
 		waiting()
 	}
-	if err := tn.t.take(tn.ctx); err != nil {
+	if err := tn.t.take(tn.ctx, 0); err != nil {
 		return err
 	}
 	tn.held, tn.since = true, time.Now()
 	return nil
 }
 
+// maxTurnWait bounds how long a job that gave up its turn waits for the next
+// one. A job may yield while it holds something the job with the turn then
+// waits for, such as the database's single writer (an import writes its rows
+// in one transaction): after maxTurnWait it goes on without a turn rather
+// than deadlock, and takes one again at a later Progress when one is free.
+const maxTurnWait = 2 * time.Second
+
 // yield hands the turn over if another job waits and this one has had its
-// share; it returns once the job has a turn again (or its ctx ended, when the
-// job goes on without one only to notice the cancel and stop).
+// share, and returns once the job has a turn again, or has waited
+// maxTurnWait, or its ctx ended (the job then goes on only to notice its
+// cancel and stop).
 func (tn *turn) yield() {
-	if tn.t.waiting.Load() == 0 || !tn.mu.TryLock() {
+	if !tn.mu.TryLock() {
 		return
 	}
 	defer tn.mu.Unlock()
-	if !tn.held || time.Since(tn.since) < tn.t.length {
-		return
-	}
-	tn.t.give()
-	tn.held = false
-	if tn.t.take(tn.ctx) == nil {
-		tn.held, tn.since = true, time.Now()
+	switch {
+	case !tn.held:
+		if tn.t.tryTake() {
+			tn.held, tn.since = true, time.Now()
+		}
+	case tn.t.waiting.Load() > 0 && time.Since(tn.since) >= tn.t.length:
+		tn.t.give()
+		tn.held = false
+		if tn.t.take(tn.ctx, maxTurnWait) == nil {
+			tn.held, tn.since = true, time.Now()
+		}
 	}
 }
 

@@ -104,3 +104,42 @@ func TestTurns_aJobWaitingForItsTurnSaysSoAndCanBeCancelled(t *testing.T) {
 		t.Errorf("first job = %s, want succeeded", got.State)
 	}
 }
+
+// A job may hand over its turn while it holds the single writer (an import
+// writes in one transaction) to a job that then waits for the writer: the
+// first must go on without its turn after a while instead of deadlocking.
+func TestTurns_aJobHoldingTheWriterDoesNotDeadlockWithTheJobItYieldedTo(t *testing.T) {
+	d, _ := openTest(t)
+	r, _ := newRunner(t, d, Options{Workers: 2, Computing: 1, Retention: -1})
+	bWaiting := make(chan struct{})
+	r.Handle("import", func(ctx context.Context, j *Job) error {
+		recv(t, bWaiting, "the second job to be claimed")
+		waitFor(t, "the second job to wait for its turn", func() bool { return r.turns.waiting.Load() > 0 })
+		return d.InTx(ctx, func(tx *db.Queries) error {
+			// Long enough to hand the turn over, then to need it back.
+			for end := time.Now().Add(3 * turnLength); time.Now().Before(end); {
+				spin(time.Millisecond)
+				j.Progress(0, 0, "writing rows")
+			}
+			return nil
+		})
+	})
+	r.Handle("export", func(ctx context.Context, j *Job) error {
+		// Finishing an export writes (its file's row): it waits for the writer.
+		return d.InTx(ctx, func(tx *db.Queries) error { return nil })
+	})
+	a := enqueue(t, r, "import", nil, EnqueueOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.Start(ctx)
+	waitFor(t, "the first job to run", func() bool { return getJob(t, d, a.ID).State == db.JobRunning })
+	b := enqueue(t, r, "export", nil, EnqueueOptions{})
+	waitFor(t, "the second job to be claimed", func() bool { return getJob(t, d, b.ID).State == db.JobRunning })
+	close(bWaiting)
+	for _, id := range []int64{a.ID, b.ID} {
+		waitFor(t, fmt.Sprintf("job %d to end", id), func() bool { return getJob(t, d, id).Finished() })
+		if got := getJob(t, d, id); got.State != db.JobSucceeded {
+			t.Errorf("job %d = %s (%s), want succeeded", id, got.State, got.LastError)
+		}
+	}
+}
