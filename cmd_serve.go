@@ -28,6 +28,7 @@ type serveConfig struct {
 	jobLease                         time.Duration
 	exportTTL, jobRetention          time.Duration
 	workers                          int
+	computing                        int
 	courseQuota                      int64
 	trustedProxies                   proxyRanges
 }
@@ -70,6 +71,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	f.BoolVar(&cfg.demo, "demo", false, "fill an empty database with demo data first")
 	f.DurationVar(&cfg.shutdownGrace, "shutdown-grace", 30*time.Second, "how long running requests and jobs may finish at shutdown")
 	f.IntVar(&cfg.workers, "workers", 2, "background jobs run at once")
+	f.IntVar(&cfg.computing, "computing-jobs", 0, "of the running jobs, how many may compute at once; the others take turns (0: half the cores, at least 1)")
 	f.DurationVar(&cfg.pollInterval, "poll-interval", time.Second, "how often the worker looks for due jobs")
 	f.DurationVar(&cfg.jobLease, "job-lease", 30*time.Second, "how long a running job's claim lasts without a heartbeat: a killed server's jobs restart after this")
 	f.DurationVar(&cfg.exportTTL, "export-ttl", 7*24*time.Hour, "how long an export file is kept")
@@ -165,7 +167,7 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 	if removed > 0 || len(missing) > 0 {
 		log.Warn("attachment sweep", "orphaned_temp_files_removed", removed, "files_missing_bytes", len(missing))
 	}
-	runner := jobs.New(d, jobs.Options{Workers: cfg.workers, PollInterval: cfg.pollInterval, Lease: cfg.jobLease, ShutdownGrace: cfg.shutdownGrace,
+	runner := jobs.New(d, jobs.Options{Workers: cfg.workers, Computing: cfg.computing, PollInterval: cfg.pollInterval, Lease: cfg.jobLease, ShutdownGrace: cfg.shutdownGrace,
 		Retention: cfg.jobRetention, Logger: log})
 	ex := exports.New(d, runner, fs, nil, log)
 	ex.Register(version, tz)
