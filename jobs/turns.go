@@ -13,10 +13,10 @@ import (
 // a turn. A job holds a turn from its start and gives it up, when another job
 // is waiting and its own turn has lasted turnLength, at its next Progress
 // call. So two large exports both move (taking turns) while the CPU they use
-// stays bounded, and the web requests keep a core: on a 2-core machine two
-// exports at once, each with its compressor goroutine, kept both cores busy
-// and polls waited behind them (p99 114 ms against 24 ms with one at a time,
-// `task load`).
+// stays bounded, and the web requests keep a core. On a 2-core machine with
+// a busy neighbour process, two exports computing at once (each runs an
+// encoding and a compressing goroutine) put the polls' p99 at 64-73 ms; taking
+// turns, 24 ms (`task load`, same runs).
 type turns struct {
 	tokens  chan struct{} // one per job computing now; channel senders queue FIFO, so turns rotate
 	waiting atomic.Int32
