@@ -282,7 +282,8 @@ func enqueueExisting(t *testing.T, r *Runner, kind, key string) (db.Job, bool, e
 
 func TestRunner_shutdownLetsJobsFinishWithinGraceThenReleasesThem(t *testing.T) {
 	d, _ := openTest(t)
-	r, _ := newRunner(t, d, Options{ShutdownGrace: 200 * time.Millisecond, Retention: -1, PollInterval: time.Hour})
+	// Computing: 2, so both handlers run at once although neither calls Progress.
+	r, _ := newRunner(t, d, Options{ShutdownGrace: 200 * time.Millisecond, Retention: -1, PollInterval: time.Hour, Computing: 2})
 	started := make(chan string, 2)
 	quickDone := make(chan struct{})
 	r.Handle("quick", func(ctx context.Context, j *Job) error {
