@@ -17,6 +17,7 @@ import (
 	"coursevault/jobs"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
+	"coursevault/jobs/restore"
 	"coursevault/web"
 )
 
@@ -180,6 +181,9 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 			}
 		}
 		return err
+	})
+	runner.Every("imports.abandoned", 10*time.Minute, func(ctx context.Context) error {
+		return restore.RemoveAbandoned(ctx, d, time.Now())
 	})
 	runner.Every("sessions.prune", time.Hour, func(ctx context.Context) error {
 		return d.InTx(ctx, func(tx *db.Queries) error {

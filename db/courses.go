@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Course is a course and the version of its data.
+// Course is a course and the version of its data. The lookups below skip a
+// course that an import is still writing (see restore.go).
 type Course struct {
 	ID          int64
 	Code        string
@@ -37,7 +38,7 @@ func (q *Queries) InsertCourse(ctx context.Context, c Course) (int64, error) {
 
 // CourseByID returns the course with id.
 func (q *Queries) CourseByID(ctx context.Context, id int64) (Course, error) {
-	c, err := scanCourse(q.q.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses c WHERE c.id = ?`, id))
+	c, err := scanCourse(q.q.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses c WHERE c.id = ? AND c.restoring_by IS NULL`, id))
 	if err != nil {
 		return Course{}, notFound(err, fmt.Sprintf("course %d", id))
 	}
@@ -51,7 +52,7 @@ func (q *Queries) CourseForUser(ctx context.Context, id, userID int64) (Course, 
 	c, err := scanCourse(q.q.QueryRowContext(ctx, `
 		SELECT `+courseColumns+`, coalesce(m.role, '')
 		FROM courses c LEFT JOIN memberships m ON m.course_id = c.id AND m.user_id = ?
-		WHERE c.id = ?`, userID, id), &role)
+		WHERE c.id = ? AND c.restoring_by IS NULL`, userID, id), &role)
 	if err != nil {
 		return Course{}, "", notFound(err, fmt.Sprintf("course %d", id))
 	}
@@ -60,14 +61,15 @@ func (q *Queries) CourseForUser(ctx context.Context, id, userID int64) (Course, 
 
 // CourseByCode returns the course with code, compared case-insensitively.
 func (q *Queries) CourseByCode(ctx context.Context, code string) (Course, error) {
-	c, err := scanCourse(q.q.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses c WHERE c.code = ?`, code))
+	c, err := scanCourse(q.q.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses c WHERE c.code = ? AND c.restoring_by IS NULL`, code))
 	if err != nil {
 		return Course{}, notFound(err, "course "+code)
 	}
 	return c, nil
 }
 
-// CountCourses returns how many courses the database holds.
+// CountCourses returns how many courses the database holds, counting those
+// still being restored.
 func (q *Queries) CountCourses(ctx context.Context) (int, error) {
 	var n int
 	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM courses`).Scan(&n); err != nil {
@@ -89,7 +91,7 @@ func (q *Queries) StaffCourses(ctx context.Context, userID int64, siteAdmin bool
 		SELECT `+courseColumns+`, coalesce(m.role, 'admin')
 		  FROM courses c
 		  LEFT JOIN memberships m ON m.course_id = c.id AND m.user_id = ?
-		 WHERE (m.role IN ('admin', 'teacher', 'ta')) OR ?
+		 WHERE ((m.role IN ('admin', 'teacher', 'ta')) OR ?) AND c.restoring_by IS NULL
 		 ORDER BY c.code`, userID, siteAdmin)
 	if err != nil {
 		return nil, fmt.Errorf("db: list staff courses of user %d: %w", userID, err)

@@ -131,3 +131,15 @@ func notFound(err error, what string) error {
 	}
 	return fmt.Errorf("db: %s: %w", what, err)
 }
+
+// rowAffected turns an update or delete that touched no row into ErrNotFound.
+func rowAffected(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("db: %s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("db: %s: %w", what, ErrNotFound)
+	}
+	return nil
+}

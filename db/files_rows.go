@@ -186,7 +186,7 @@ func (q *Queries) SetFileExpiry(ctx context.Context, id int64, expiresAt *time.T
 	if err != nil {
 		return fmt.Errorf("db: set expiry of file %d: %w", id, err)
 	}
-	return fileRowAffected(res, fmt.Sprintf("set expiry of file %d", id))
+	return rowAffected(res, fmt.Sprintf("set expiry of file %d", id))
 }
 
 // SetFileMissing records whether a file's bytes were found on disk.
@@ -195,7 +195,7 @@ func (q *Queries) SetFileMissing(ctx context.Context, id int64, missing bool) er
 	if err != nil {
 		return fmt.Errorf("db: mark file %d missing: %w", id, err)
 	}
-	return fileRowAffected(res, fmt.Sprintf("mark file %d missing", id))
+	return rowAffected(res, fmt.Sprintf("mark file %d missing", id))
 }
 
 // DeleteFile deletes a file's row. Rows referring to it (static_files,
@@ -205,17 +205,5 @@ func (q *Queries) DeleteFile(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("db: delete file %d: %w", id, err)
 	}
-	return fileRowAffected(res, fmt.Sprintf("delete file %d", id))
-}
-
-// fileRowAffected turns an update or delete that touched no row into ErrNotFound.
-func fileRowAffected(res sql.Result, what string) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("db: %s: %w", what, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("db: %s: %w", what, ErrNotFound)
-	}
-	return nil
+	return rowAffected(res, fmt.Sprintf("delete file %d", id))
 }

@@ -105,7 +105,8 @@ func (s *Service) handle(ctx context.Context, j *jobs.Job) error {
 		return err
 	}
 	defer r.Close()
-	res, err := restore.Import(ctx, s.db, s.files, r, f.Size, restore.Options{Code: im.Code, By: im.RequestedBy, Progress: j.Progress})
+	res, err := restore.Import(ctx, s.db, s.files, r, f.Size, restore.Options{Code: im.Code, By: im.RequestedBy, Progress: j.Progress,
+		Owner: fmt.Sprint("import ", im.ID)}) // a retry removes what a killed attempt left
 	if err != nil {
 		if errors.Is(err, restore.ErrRefused) {
 			return jobs.Permanent(err)

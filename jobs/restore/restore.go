@@ -1,10 +1,12 @@
 // Package restore imports a course archive (package jobs/archive) as a new
-// course: it checks the whole archive before writing, then writes all or nothing.
+// course: it checks the whole archive before writing, then writes the course
+// hidden, in short transactions, and shows it only once all of it is in.
 package restore
 
 import (
 	"archive/zip"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -30,11 +32,22 @@ var (
 
 // PendingOwnerType owns the static files an import has stored but not yet
 // committed. They carry an expiry (PendingTTL): if the import is killed
-// before its transaction commits, the janitor deletes them like any expired
-// file; the transaction makes them the course's own and pinned.
+// before its last transaction commits, the janitor deletes them like any
+// expired file; that transaction makes them the course's own and pinned.
 const (
 	PendingOwnerType = "course-import"
 	PendingTTL       = 24 * time.Hour
+)
+
+// Rows go in by batches of batchRows rows, fewer when their text passes
+// batchBytes: each batch is one transaction of some tens of milliseconds, so
+// web requests and job heartbeats wait at most that long for the writer.
+// Each batch renews the hidden course's lease (restoreLease); a course whose
+// lease ran out was left by an import that died, and RemoveAbandoned removes it.
+const (
+	batchRows    = 500
+	batchBytes   = 2 << 20
+	restoreLease = 10 * time.Minute
 )
 
 // Options are the choices of one import.
@@ -44,6 +57,10 @@ type Options struct {
 	By       int64     // user id of who imports (0: the command line)
 	Limits   archive.Limits
 	Progress func(done, total int64, note string) // may be nil; called every few hundred rows
+	// Owner names this import for its hidden course: an import with the
+	// owner of one that died removes what that one left (the import job
+	// gives its import's id). "" is a one-off name.
+	Owner string
 }
 
 // Result is what an import created.
@@ -85,9 +102,11 @@ func (e codeTaken) Is(target error) bool { return target == ErrCodeTaken }
 // version, names, sizes, checksums, bomb limits; then no links or special
 // entries) and reads every data file once, checking each row's shape and
 // every reference. Then it stores the static files' bytes (pending, see
-// PendingOwnerType) and writes every row in one transaction; if anything
-// fails the stored files are deleted again and nothing remains. Errors that
-// refuse the archive match ErrRefused.
+// PendingOwnerType) and writes the rows in batches into a hidden course,
+// shown by the last transaction. If anything fails the course and the stored
+// files are deleted again and nothing remains; if the process dies, the
+// hidden course is removed by RemoveAbandoned or the next import with the
+// same Owner. Errors that refuse the archive match ErrRefused.
 func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, size int64, opts Options) (Result, error) {
 	lim := opts.Limits
 	if lim == (archive.Limits{}) {
@@ -97,7 +116,11 @@ func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, siz
 	if now.IsZero() {
 		now = time.Now()
 	}
-	im := &importer{ctx: ctx, d: d, fs: fs, opts: opts, now: now.UTC()}
+	owner := opts.Owner
+	if owner == "" {
+		owner = "one-off " + rand.Text()
+	}
+	im := &importer{ctx: ctx, d: d, fs: fs, opts: opts, now: now.UTC(), owner: owner}
 	im.note("Checking the archive")
 	zr, m, err := openArchive(r, size, lim)
 	if err != nil {
@@ -118,6 +141,9 @@ func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, siz
 	if err := im.check(); err != nil {
 		return Result{}, im.refuse(err)
 	}
+	if err := removeAbandoned(ctx, d, time.Now(), owner); err != nil {
+		return Result{}, fmt.Errorf("restore: %w", err)
+	}
 	code := strings.TrimSpace(opts.Code)
 	if code == "" {
 		code = im.course.Code
@@ -129,11 +155,9 @@ func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, siz
 	}
 
 	stored, err := im.storeStatic()
-	if err != nil {
-		im.discard(stored)
-		return Result{}, im.refuse(err)
+	if err == nil {
+		err = im.insert(code, stored)
 	}
-	err = d.InTx(ctx, func(tx *db.Queries) error { return im.insert(tx, code, stored) })
 	if err != nil {
 		im.discard(stored)
 		return Result{}, im.refuse(err)
@@ -161,11 +185,12 @@ var errArchive = errors.New("archive")
 
 // importer is the state of one Import.
 type importer struct {
-	ctx  context.Context
-	d    *db.DB
-	fs   *files.Service
-	opts Options
-	now  time.Time
+	ctx   context.Context
+	d     *db.DB
+	fs    *files.Service
+	opts  Options
+	now   time.Time
+	owner string // of the hidden course (Options.Owner)
 
 	m       archive.Manifest
 	byName  map[string]*zip.File
@@ -276,12 +301,94 @@ type storedFile struct {
 	row  staticFileRow
 }
 
-// discard deletes the files stored by a failed import. It runs even when
-// ctx was cancelled (that may be why the import failed). A file it cannot
-// delete stays pending and expires.
+// discard deletes the course and the files written by a failed import. It
+// runs even when ctx was cancelled (that may be why the import failed). What
+// it cannot delete is left to RemoveAbandoned and the files' expiry.
 func (im *importer) discard(stored []storedFile) {
 	ctx := context.WithoutCancel(im.ctx)
+	if im.res.CourseID != 0 {
+		removeCourse(ctx, im.d, im.res.CourseID)
+	}
 	for _, s := range stored {
 		im.fs.Delete(ctx, s.file)
 	}
+}
+
+// inBatches streams a data file's rows into the database: it parses and
+// counts them, and every batchRows rows (or batchBytes of their text, as
+// size tells; nil for none) writes them with write in one transaction that
+// also renews the course's lease. It returns the number of rows written.
+func inBatches[T any](im *importer, name string, parse func(r *row) T, size func(T) int, write func(tx *db.Queries, rows []T) error) (int64, error) {
+	var batch []T
+	var bytes int
+	var written int64
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := im.d.InTx(im.ctx, func(tx *db.Queries) error {
+			if err := write(tx, batch); err != nil {
+				return err
+			}
+			err := tx.RenewRestore(im.ctx, im.res.CourseID, time.Now().Add(restoreLease))
+			if errors.Is(err, db.ErrNotFound) {
+				return fmt.Errorf("the course was removed as abandoned: the import wrote nothing for %s", restoreLease)
+			}
+			return err
+		})
+		written += int64(len(batch))
+		batch, bytes = batch[:0], 0
+		return err
+	}
+	err := table(im, name, parse, func(_ *row, v T) error {
+		batch = append(batch, v)
+		im.done++
+		if size != nil {
+			bytes += size(v)
+		}
+		if len(batch) >= batchRows || bytes >= batchBytes {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	return written, err
+}
+
+// RemoveAbandoned removes the hidden courses of imports that died (their
+// lease ran out before now), with the users they created. The janitor runs it;
+// each import runs it too before it starts.
+func RemoveAbandoned(ctx context.Context, d *db.DB, now time.Time) error {
+	return removeAbandoned(ctx, d, now, "")
+}
+
+func removeAbandoned(ctx context.Context, d *db.DB, now time.Time, owner string) error {
+	ids, err := d.AbandonedRestores(ctx, now, owner)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := removeCourse(ctx, d, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeCourse deletes a hidden course an assignment at a time (each with
+// its submissions, results and scores), then the rest, so no transaction
+// holds the writer for long.
+func removeCourse(ctx context.Context, d *db.DB, courseID int64) error {
+	assignments, err := d.RestoreAssignments(ctx, courseID)
+	if err != nil {
+		return err
+	}
+	for _, a := range assignments {
+		if err := d.InTx(ctx, func(tx *db.Queries) error { return tx.DeleteRestoreAssignment(ctx, courseID, a) }); err != nil {
+			return err
+		}
+	}
+	return d.InTx(ctx, func(tx *db.Queries) error { return tx.DeleteRestore(ctx, courseID) })
 }

@@ -308,157 +308,206 @@ func (im *importer) check() error {
 	})
 }
 
-// insert writes every row of the course inside tx. References were checked
-// by check; ids are remapped through the maps as rows go in.
-func (im *importer) insert(tx *db.Queries, code string, stored []storedFile) error {
+// insert writes the course: its row first, hidden (see db/restore.go), then
+// every data file in batches (inBatches), then the static files, the audit
+// event and the showing of the course in one last transaction. References
+// were checked by check; ids are remapped through the maps as rows go in.
+func (im *importer) insert(code string, stored []storedFile) error {
 	ctx := im.ctx
 	res := &im.res
-	courseID, err := tx.InsertCourse(ctx, db.Course{Code: code, Name: im.course.Name, Term: im.course.Term, CreatedAt: im.course.CreatedAt})
+	err := im.d.InTx(ctx, func(tx *db.Queries) error {
+		var err error
+		res.CourseID, err = tx.InsertRestoringCourse(ctx, db.Course{Code: code, Name: im.course.Name, Term: im.course.Term, CreatedAt: im.course.CreatedAt},
+			im.owner, time.Now().Add(restoreLease))
+		return err
+	})
 	if db.IsUniqueViolation(err) {
-		return codeTaken{code} // created since the check
+		return codeTaken{code} // created since the check, or being imported
 	}
 	if err != nil {
 		return err
 	}
-	res.CourseID, res.Code, res.Name, res.Term = courseID, code, im.course.Name, im.course.Term
+	res.Code, res.Name, res.Term = code, im.course.Name, im.course.Term
+	courseID := res.CourseID
 
 	im.note("Writing periods")
 	periods := map[int64]int64{}
-	if err := table(im, "data/periods.json", parsePeriod, func(_ *row, p periodRow) error {
-		id, err := tx.InsertPeriod(ctx, db.Period{CourseID: courseID, Name: p.Name, Position: int(p.Position)})
-		periods[p.ID] = id
-		res.Periods++
-		im.done++
-		return err
-	}); err != nil {
+	res.Periods, err = inBatches(im, "data/periods.json", parsePeriod, nil, func(tx *db.Queries, rows []periodRow) error {
+		for _, p := range rows {
+			id, err := tx.InsertPeriod(ctx, db.Period{CourseID: courseID, Name: p.Name, Position: int(p.Position)})
+			if err != nil {
+				return err
+			}
+			periods[p.ID] = id
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 
 	im.note("Writing members")
 	users := map[int64]int64{}
-	if err := table(im, "data/members.json", parseMember, func(_ *row, m memberRow) error {
-		u, err := tx.UserByEmail(ctx, m.Email)
-		switch {
-		case errors.Is(err, db.ErrNotFound):
-			// Unknown people come in unable to sign in until an admin invites them.
-			u.ID, err = tx.InsertUser(ctx, db.User{Email: m.Email, Name: m.Name, GivenName: m.Given,
-				FamilyName: m.Family, Disabled: true, CreatedAt: im.now})
-			res.UsersCreated++
-		case err == nil:
-			res.UsersMatched++
+	res.Members, err = inBatches(im, "data/members.json", parseMember, nil, func(tx *db.Queries, rows []memberRow) error {
+		for _, m := range rows {
+			if err := im.insertMember(tx, m, users, periods); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
-		}
-		users[m.UserID] = u.ID
-		var period int64
-		if m.PeriodID != nil {
-			period = periods[*m.PeriodID]
-		}
-		_, err = tx.InsertMembership(ctx, db.Membership{CourseID: courseID, UserID: u.ID, Role: m.Role,
-			PeriodID: period, StudentIdentifier: m.StudentIdentifier, CreatedAt: m.CreatedAt})
-		res.Members++
-		im.done++
-		return err
-	}); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 
 	im.note("Writing assignments")
 	assignments := map[int64]int64{}
-	if err := table(im, "data/assignments.json", parseAssignment, func(_ *row, a assignmentRow) error {
-		id, err := tx.InsertAssignment(ctx, db.Assignment{CourseID: courseID, Name: a.Name, Kind: a.Kind,
-			Position: int(a.Position), OpensAt: a.OpensAt, DueAt: a.DueAt, Points: a.Points})
-		assignments[a.ID] = id
-		res.Assignments++
-		im.done++
-		return err
-	}); err != nil {
+	res.Assignments, err = inBatches(im, "data/assignments.json", parseAssignment, nil, func(tx *db.Queries, rows []assignmentRow) error {
+		for _, a := range rows {
+			id, err := tx.InsertAssignment(ctx, db.Assignment{CourseID: courseID, Name: a.Name, Kind: a.Kind,
+				Position: int(a.Position), OpensAt: a.OpensAt, DueAt: a.DueAt, Points: a.Points})
+			if err != nil {
+				return err
+			}
+			assignments[a.ID] = id
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 
 	im.note("Writing submissions")
 	submissions := map[int64]int64{}
-	insSub, err := tx.PrepareInsertSubmission(ctx)
+	res.Submissions, err = inBatches(im, "data/submissions.json", parseSubmission, nil, func(tx *db.Queries, rows []db.Submission) error {
+		ins, err := tx.PrepareInsertSubmission(ctx)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, s := range rows {
+			old := s.ID
+			s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
+			if submissions[old], err = ins.Exec(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	defer insSub.Close()
-	if err := table(im, "data/submissions.json", parseSubmission, func(_ *row, s db.Submission) error {
-		old := s.ID
-		s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
-		id, err := insSub.Exec(ctx, s)
-		submissions[old] = id
-		res.Submissions++
-		im.done++
-		return err
-	}); err != nil {
 		return err
 	}
 
 	im.note("Writing build results")
-	insBuild, err := tx.PrepareInsertBuildResult(ctx)
+	res.BuildResults, err = inBatches(im, "data/build_results.json", parseBuildResult,
+		func(b db.BuildResult) int { return len(b.Stdout) },
+		func(tx *db.Queries, rows []db.BuildResult) error {
+			ins, err := tx.PrepareInsertBuildResult(ctx)
+			if err != nil {
+				return err
+			}
+			defer ins.Close()
+			for _, b := range rows {
+				b.SubmissionID = submissions[b.SubmissionID]
+				if _, err := ins.Exec(ctx, b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	if err != nil {
-		return err
-	}
-	defer insBuild.Close()
-	if err := table(im, "data/build_results.json", parseBuildResult, func(_ *row, b db.BuildResult) error {
-		b.SubmissionID = submissions[b.SubmissionID]
-		_, err := insBuild.Exec(ctx, b)
-		res.BuildResults++
-		im.done++
-		return err
-	}); err != nil {
 		return err
 	}
 
 	im.note("Writing test results")
-	insTest, err := tx.PrepareInsertTestResult(ctx)
+	res.TestResults, err = inBatches(im, "data/test_results.json", parseTestResult,
+		func(t db.TestResult) int { return len(t.Stdout) + len(t.Message) },
+		func(tx *db.Queries, rows []db.TestResult) error {
+			ins, err := tx.PrepareInsertTestResult(ctx)
+			if err != nil {
+				return err
+			}
+			defer ins.Close()
+			for _, t := range rows {
+				t.SubmissionID = submissions[t.SubmissionID]
+				if _, err := ins.Exec(ctx, t); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	if err != nil {
-		return err
-	}
-	defer insTest.Close()
-	if err := table(im, "data/test_results.json", parseTestResult, func(_ *row, t db.TestResult) error {
-		t.SubmissionID = submissions[t.SubmissionID]
-		_, err := insTest.Exec(ctx, t)
-		res.TestResults++
-		im.done++
-		return err
-	}); err != nil {
 		return err
 	}
 
 	im.note("Writing scores")
-	insScore, err := tx.PrepareInsertScore(ctx)
+	res.Scores, err = inBatches(im, "data/scores.json", parseScore, nil, func(tx *db.Queries, rows []db.Score) error {
+		ins, err := tx.PrepareInsertScore(ctx)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, s := range rows {
+			s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
+			if _, err := ins.Exec(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	defer insScore.Close()
-	if err := table(im, "data/scores.json", parseScore, func(_ *row, s db.Score) error {
-		s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
-		_, err := insScore.Exec(ctx, s)
-		res.Scores++
-		im.done++
-		return err
-	}); err != nil {
 		return err
 	}
 
 	im.note("Writing static files")
-	for _, s := range stored {
-		if _, err := tx.InsertStaticFile(ctx, courseID, s.row.Path, s.file.ID, s.row.CreatedAt); err != nil {
+	return im.d.InTx(ctx, func(tx *db.Queries) error {
+		for _, s := range stored {
+			if _, err := tx.InsertStaticFile(ctx, courseID, s.row.Path, s.file.ID, s.row.CreatedAt); err != nil {
+				return err
+			}
+			if err := tx.ClaimImportedFile(ctx, s.file.ID, PendingOwnerType, courseID); err != nil {
+				return fmt.Errorf("static file %s was removed while the import ran (expired?): %w", s.row.Path, err)
+			}
+			res.StaticFiles++
+			res.StaticBytes += s.file.Size
+		}
+		im.done += int64(len(im.statics)) // static_files.json rows
+		if err := tx.InsertAuditEvent(ctx, db.AuditEvent{At: im.now, UserID: im.opts.By, Action: "course.import",
+			CourseID: courseID, Subject: code,
+			Detail: fmt.Sprintf("from an archive of %s made %s (format %d, coursevault %s)", im.m.Course.Code,
+				im.m.GeneratedAt.UTC().Format(time.RFC3339), im.m.FormatVersion, orUnknown(im.m.AppVersion))}); err != nil {
 			return err
 		}
-		if err := tx.ClaimImportedFile(ctx, s.file.ID, PendingOwnerType, courseID); err != nil {
-			return fmt.Errorf("static file %s was removed while the import ran (expired?): %w", s.row.Path, err)
-		}
-		res.StaticFiles++
-		res.StaticBytes += s.file.Size
-	}
-	im.done += int64(len(im.statics)) // static_files.json rows
+		return tx.FinishRestore(ctx, courseID)
+	})
+}
 
-	return tx.InsertAuditEvent(ctx, db.AuditEvent{At: im.now, UserID: im.opts.By, Action: "course.import",
-		CourseID: courseID, Subject: code,
-		Detail: fmt.Sprintf("from an archive of %s made %s (format %d, coursevault %s)", im.m.Course.Code,
-			im.m.GeneratedAt.UTC().Format(time.RFC3339), im.m.FormatVersion, orUnknown(im.m.AppVersion))})
+// insertMember adds one member, matching an existing user by email or
+// creating one (noted, so an import that dies takes it away again).
+func (im *importer) insertMember(tx *db.Queries, m memberRow, users, periods map[int64]int64) error {
+	ctx, res := im.ctx, &im.res
+	u, err := tx.UserByEmail(ctx, m.Email)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		// Unknown people come in unable to sign in until an admin invites them.
+		u.ID, err = tx.InsertUser(ctx, db.User{Email: m.Email, Name: m.Name, GivenName: m.Given,
+			FamilyName: m.Family, Disabled: true, CreatedAt: im.now})
+		if err == nil {
+			err = tx.NoteRestoreCreatedUser(ctx, res.CourseID, u.ID)
+		}
+		res.UsersCreated++
+	case err == nil:
+		res.UsersMatched++
+	}
+	if err != nil {
+		return err
+	}
+	users[m.UserID] = u.ID
+	var period int64
+	if m.PeriodID != nil {
+		period = periods[*m.PeriodID]
+	}
+	_, err = tx.InsertMembership(ctx, db.Membership{CourseID: res.CourseID, UserID: u.ID, Role: m.Role,
+		PeriodID: period, StudentIdentifier: m.StudentIdentifier, CreatedAt: m.CreatedAt})
+	return err
 }
