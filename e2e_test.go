@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -355,5 +356,62 @@ func TestE2E_studentReachesNoExportPageOrFile(t *testing.T) {
 		if res, body := b.get(path); res.StatusCode != http.StatusNotFound || bytes.Contains(body, []byte("PK\x03\x04")) {
 			b.errorf("GET %s as a student: status %d, want 404 and no file bytes", path, res.StatusCode)
 		}
+	}
+}
+
+// TestE2E_siteAdminImportsArchive: a site admin chooses an archive made by
+// `coursevault export course`, types a new code by keyboard and presses
+// Enter; the row goes from queued to done without a reload and links to the
+// new course, which then opens and is in the course list.
+func TestE2E_siteAdminImportsArchive(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fillDemo(t, dir, "--courses", "1", "--students", "60", "--stdout-bytes", "4000")
+	srv := startServer(t, dir)
+	zip := filepath.Join(t.TempDir(), "cs101.zip")
+	if out, err := exec.Command(binary(t), "export", "course", "--data-dir", dir, "--course", "1", "--include-stdout", "--out", zip).CombinedOutput(); err != nil {
+		t.Fatalf("coursevault export course: %v\n%s", err, out)
+	}
+
+	b := newBrowser(t, srv.URL)
+	b.signIn("admin@demo.test")
+	b.open("/admin/imports")
+	b.eval(`window.e2eSamePage = true`, nil)
+	if bad := b.unlabelled(); len(bad) > 0 {
+		b.errorf("controls without an accessible name: %q", bad)
+	}
+	b.tabTo(`#code`)
+	b.do("type the new code", chromedp.SendKeys(`#code`, "CS101-COPY", chromedp.ByQuery))
+	b.tabTo(`#archive`) // a file chooser cannot be driven by keys; the test sets its file
+	b.do("choose the archive", chromedp.SetUploadFiles(`#archive`, []string{zip}, chromedp.ByQuery))
+	b.tabTo(`form[action="/admin/imports"] button[type=submit]`)
+	before := b.rowIDs("#import-rows")
+	b.do("press Enter", chromedp.KeyEvent(kb.Enter))
+	id := b.newRow("#import-rows", before)
+	seen := b.watchRow(id, 60*time.Second, final)
+	first, last := seen[0], seen[len(seen)-1]
+	if first.Status != "queued" && first.Status != "running" || !first.Polls {
+		b.errorf("the new row should start queued or running and poll; it was %+v", first)
+	}
+	if last.Status != "done" {
+		b.fatalf("the import should end done; it ended %+v (seen %+v)", last, seen)
+	}
+	var samePage bool
+	b.eval(`window.e2eSamePage === true`, &samePage)
+	if !samePage {
+		b.errorf("the page reloaded while the import ran; htmx should swap the row")
+	}
+	link := b.text("#" + id + " a")
+	if !strings.Contains(link, "CS101-COPY") {
+		b.fatalf("the done row should link to the new course; its link says %q", link)
+	}
+	b.do("open the new course", chromedp.Click("#"+id+" a", chromedp.ByQuery))
+	b.waitFor("the new course's page", `document.readyState === "complete" && /^\/courses\/\d+\//.test(location.pathname)`, 10*time.Second)
+	if h := b.text("h1"); !strings.Contains(h, "Introduction to Programming") {
+		b.errorf("the new course's page heading is %q", h)
+	}
+	b.open("/courses")
+	if list := b.text("main"); !strings.Contains(list, "CS101-COPY") {
+		b.errorf("the course list does not show the imported course: %q", list)
 	}
 }

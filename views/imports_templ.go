@@ -261,20 +261,20 @@ func ImportsPageView(p Page, t ImportsPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "\"> <label for=\"archive\">Archive (.zip, at most ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "\"><!-- The code comes before the file: browsers send fields in this order, and the upload is read as a stream. --><label for=\"code\">New course code <small class=\"muted\">(optional; the archive's code otherwise)</small></label> <input id=\"code\" name=\"code\" type=\"text\" maxlength=\"40\" autocomplete=\"off\"> <label for=\"archive\">Archive (.zip, at most ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var14 string
 			templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(t.MaxSize)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/imports.templ`, Line: 33, Col: 58}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/imports.templ`, Line: 36, Col: 58}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, ")</label> <input id=\"archive\" name=\"archive\" type=\"file\" accept=\".zip,application/zip\" required> <label for=\"code\">New course code <small class=\"muted\">(optional; the archive's code otherwise)</small></label> <input id=\"code\" name=\"code\" type=\"text\" maxlength=\"40\" autocomplete=\"off\"> <button type=\"submit\">Import</button></form><h2>Imports</h2><div class=\"overflow-auto exports-block\"><table class=\"exports striped\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Archive</th><th scope=\"col\">Requested</th><th scope=\"col\">Course</th></tr></thead> <tbody id=\"import-rows\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, ")</label> <input id=\"archive\" name=\"archive\" type=\"file\" accept=\".zip,application/zip\" required> <button type=\"submit\">Import</button></form><h2>Imports</h2><div class=\"overflow-auto exports-block\"><table class=\"exports striped\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Archive</th><th scope=\"col\">Requested</th><th scope=\"col\">Course</th></tr></thead> <tbody id=\"import-rows\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -135,7 +135,8 @@ func importUpload(req *http.Request) (code, filename string, body io.ReadCloser,
 			if part.FileName() == "" {
 				return "", "", nil, errors.New("Choose an archive file to import.")
 			}
-			// The browser sends the code field before the file (form order).
+			// The form puts the code field before the file; browsers send
+			// fields in form order, so the code is known by now.
 			return code, part.FileName(), part, nil
 		}
 	}
