@@ -278,18 +278,13 @@ func (q *Queries) ReleaseJob(ctx context.Context, l JobLease, now time.Time) err
 	return leaseWrite(res, err, fmt.Sprintf("release job %d", l.ID))
 }
 
+// leaseWrite checks a write that needs the attempt's lease: touching no
+// row means the lease is lost (ErrNotFound).
 func leaseWrite(res sql.Result, err error, what string) error {
 	if err != nil {
 		return fmt.Errorf("db: %s: %w", what, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("db: %s: %w", what, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("db: %s: lease lost: %w", what, ErrNotFound)
-	}
-	return nil
+	return rowAffected(res, what+": lease lost")
 }
 
 // RequestJobCancel cancels a queued job at once and asks a running one to stop

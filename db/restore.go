@@ -66,43 +66,38 @@ func (q *Queries) restoring(ctx context.Context, courseID int64, what, query str
 // AbandonedRestores lists the hidden courses whose lease ran out before now,
 // and those owned by owner (a new attempt of the same restore; "" for none).
 func (q *Queries) AbandonedRestores(ctx context.Context, now time.Time, owner string) ([]int64, error) {
-	rows, err := q.q.QueryContext(ctx, `
+	return q.ids(ctx, "list abandoned restores", `
 		SELECT id FROM courses
 		 WHERE restoring_by IS NOT NULL AND (restoring_until < ? OR restoring_by = ?)`, now.UTC(), owner)
-	if err != nil {
-		return nil, fmt.Errorf("db: list abandoned restores: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("db: list abandoned restores: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // RestoreAssignments lists the assignment ids of a hidden course, so
 // DeleteRestore's caller can remove them one transaction each.
 func (q *Queries) RestoreAssignments(ctx context.Context, courseID int64) ([]int64, error) {
-	rows, err := q.q.QueryContext(ctx, `
+	return q.ids(ctx, fmt.Sprintf("list assignments of the restore of course %d", courseID), `
 		SELECT a.id FROM assignments a JOIN courses c ON c.id = a.course_id
 		 WHERE a.course_id = ? AND c.restoring_by IS NOT NULL`, courseID)
+}
+
+// ids runs a query of one integer column.
+func (q *Queries) ids(ctx context.Context, what, query string, args ...any) ([]int64, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("db: list assignments of the restore of course %d: %w", courseID, err)
+		return nil, fmt.Errorf("db: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("db: list assignments of the restore of course %d: %w", courseID, err)
+			return nil, fmt.Errorf("db: %s: %w", what, err)
 		}
 		ids = append(ids, id)
 	}
-	return ids, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: %s: %w", what, err)
+	}
+	return ids, nil
 }
 
 // DeleteRestoreAssignment removes one assignment of a hidden course with its

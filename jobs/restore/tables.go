@@ -1,8 +1,10 @@
 package restore
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -380,19 +382,12 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	im.note("Writing submissions")
 	submissions := map[int64]int64{}
 	res.Submissions, err = inBatches(im, "data/submissions.json", parseSubmission, nil, func(tx *db.Queries, rows []db.Submission) error {
-		ins, err := tx.PrepareInsertSubmission(ctx)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		for _, s := range rows {
+		return eachPrepared(ctx, tx.PrepareInsertSubmission, rows, func(ins *db.SubmissionInsert, s db.Submission) (err error) {
 			old := s.ID
 			s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
-			if submissions[old], err = ins.Exec(ctx, s); err != nil {
-				return err
-			}
-		}
-		return nil
+			submissions[old], err = ins.Exec(ctx, s)
+			return err
+		})
 	})
 	if err != nil {
 		return err
@@ -402,18 +397,11 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.BuildResults, err = inBatches(im, "data/build_results.json", parseBuildResult,
 		func(b db.BuildResult) int { return len(b.Stdout) },
 		func(tx *db.Queries, rows []db.BuildResult) error {
-			ins, err := tx.PrepareInsertBuildResult(ctx)
-			if err != nil {
-				return err
-			}
-			defer ins.Close()
-			for _, b := range rows {
+			return eachPrepared(ctx, tx.PrepareInsertBuildResult, rows, func(ins *db.BuildResultInsert, b db.BuildResult) error {
 				b.SubmissionID = submissions[b.SubmissionID]
-				if _, err := ins.Exec(ctx, b); err != nil {
-					return err
-				}
-			}
-			return nil
+				_, err := ins.Exec(ctx, b)
+				return err
+			})
 		})
 	if err != nil {
 		return err
@@ -423,18 +411,11 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.TestResults, err = inBatches(im, "data/test_results.json", parseTestResult,
 		func(t db.TestResult) int { return len(t.Stdout) + len(t.Message) },
 		func(tx *db.Queries, rows []db.TestResult) error {
-			ins, err := tx.PrepareInsertTestResult(ctx)
-			if err != nil {
-				return err
-			}
-			defer ins.Close()
-			for _, t := range rows {
+			return eachPrepared(ctx, tx.PrepareInsertTestResult, rows, func(ins *db.TestResultInsert, t db.TestResult) error {
 				t.SubmissionID = submissions[t.SubmissionID]
-				if _, err := ins.Exec(ctx, t); err != nil {
-					return err
-				}
-			}
-			return nil
+				_, err := ins.Exec(ctx, t)
+				return err
+			})
 		})
 	if err != nil {
 		return err
@@ -442,18 +423,11 @@ func (im *importer) insert(code string, stored []storedFile) error {
 
 	im.note("Writing scores")
 	res.Scores, err = inBatches(im, "data/scores.json", parseScore, nil, func(tx *db.Queries, rows []db.Score) error {
-		ins, err := tx.PrepareInsertScore(ctx)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		for _, s := range rows {
+		return eachPrepared(ctx, tx.PrepareInsertScore, rows, func(ins *db.ScoreInsert, s db.Score) error {
 			s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
-			if _, err := ins.Exec(ctx, s); err != nil {
-				return err
-			}
-		}
-		return nil
+			_, err := ins.Exec(ctx, s)
+			return err
+		})
 	})
 	if err != nil {
 		return err
@@ -480,6 +454,21 @@ func (im *importer) insert(code string, stored []storedFile) error {
 		}
 		return tx.FinishRestore(ctx, courseID)
 	})
+}
+
+// eachPrepared prepares an insert, runs fn with it on each row, and closes it.
+func eachPrepared[S io.Closer, T any](ctx context.Context, prepare func(context.Context) (S, error), rows []T, fn func(S, T) error) error {
+	ins, err := prepare(ctx)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for _, r := range rows {
+		if err := fn(ins, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insertMember adds one member, matching an existing user by email or
