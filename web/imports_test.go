@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"coursevault/db"
 	"coursevault/jobs/archive"
@@ -40,6 +41,15 @@ func TestImportPage_restoresAnExportedCourse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// What a first attempt of this import (id 1), killed while writing,
+	// leaves: a hidden course holding the code. The job's retry removes it.
+	coursesBefore, _ := f.db.CountCourses(ctx)
+	if err := f.db.InTx(ctx, func(tx *db.Queries) error {
+		_, err := tx.InsertRestoringCourse(ctx, db.Course{Code: "CS101-COPY", Name: "half written", CreatedAt: time.Now()}, "import 1", time.Now().Add(time.Hour))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	c := f.as(asSiteAdmin)
 	res, body := c.get("/admin/imports")
 	if res.StatusCode != ok || !strings.Contains(body, "No imports yet") {
@@ -57,8 +67,11 @@ func TestImportPage_restoresAnExportedCourse(t *testing.T) {
 		t.Fatalf("after the job: %s", row)
 	}
 	course, err := f.db.CourseByCode(ctx, "CS101-COPY")
-	if err != nil {
-		t.Fatalf("the imported course: %v", err)
+	if err != nil || course.Name == "half written" {
+		t.Fatalf("the imported course: %+v, %v", course, err)
+	}
+	if n, _ := f.db.CountCourses(ctx); n != coursesBefore+1 {
+		t.Fatalf("%d courses, want %d: the killed attempt's hidden course is still there", n, coursesBefore+1)
 	}
 	if res, _ := c.get(fmt.Sprintf("/courses/%d/performance", course.ID)); res.StatusCode != ok {
 		t.Fatalf("the imported course's book: %d", res.StatusCode)
