@@ -163,9 +163,30 @@ type client struct {
 
 func (f *fixture) client() *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{f: f, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
-	}}}
+	}}
+	if f.http.TLS != nil {
+		hc.Transport = f.http.Client().Transport // trusts the test server's certificate
+	}
+	return &client{f: f, hc: hc}
+}
+
+// restart serves f's database again with cfg (Version and Timezone filled
+// in), over TLS when cfg.BaseURL is https; f's clients then talk to it.
+func (f *fixture) restart(cfg Config) {
+	cfg.Version, cfg.Timezone = "test", time.UTC
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	deps, runner := newDeps(f.db, f.files, log)
+	f.runner = runner
+	f.srv = New(f.db, deps, log, cfg)
+	f.http.Close()
+	if strings.HasPrefix(cfg.BaseURL, "https://") {
+		f.http = httptest.NewTLSServer(f.srv.Handler())
+	} else {
+		f.http = httptest.NewServer(f.srv.Handler())
+	}
+	f.t.Cleanup(f.http.Close)
 }
 
 // as returns a client signed in as email (anonymous for "").

@@ -2,13 +2,10 @@ package web
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 )
 
 func TestClientAddress(t *testing.T) {
@@ -92,13 +89,7 @@ func TestSignIn_behindTrustedProxyThrottlesEachForwardedClient(t *testing.T) {
 // behindProxy serves f's database again with TrustedProxies set, as
 // `serve --trusted-proxies` does; f's clients then talk to that server.
 func behindProxy(f *fixture, ranges ...string) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	deps, runner := newDeps(f.db, f.files, log)
-	f.runner = runner
-	f.srv = New(f.db, deps, log, Config{Version: "test", Timezone: time.UTC, TrustedProxies: cidrs(f.t, ranges...)})
-	f.http.Close()
-	f.http = httptest.NewServer(f.srv.Handler())
-	f.t.Cleanup(f.http.Close)
+	f.restart(Config{TrustedProxies: cidrs(f.t, ranges...)})
 }
 
 func cidrs(t testing.TB, s ...string) []*net.IPNet {

@@ -164,3 +164,51 @@ func TestSession_endsAfterIdleTime(t *testing.T) {
 		t.Fatalf("after the idle time: %d, want a redirect to sign in", res.StatusCode)
 	}
 }
+
+// The session cookie is HttpOnly and SameSite=Lax everywhere, and Secure
+// when the base URL is https.
+func TestSessionCookie_attributes(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		baseURL string
+		secure  bool
+	}{{"", false}, {"http://vault.example.edu", false}, {"https://vault.example.edu", true}} {
+		f.restart(Config{BaseURL: tc.baseURL})
+		res := f.client().signIn(asTeacher, testPassword)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("base URL %q: sign in: %d", tc.baseURL, res.StatusCode)
+		}
+		var session *http.Cookie
+		for _, c := range res.Cookies() {
+			if c.Name == "coursevault_session" {
+				session = c
+			}
+		}
+		switch {
+		case session == nil:
+			t.Errorf("base URL %q: sign-in set no session cookie", tc.baseURL)
+		case !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure != tc.secure:
+			t.Errorf("base URL %q: session cookie HttpOnly=%v SameSite=%v Secure=%v; want true, Lax, %v",
+				tc.baseURL, session.HttpOnly, session.SameSite, session.Secure, tc.secure)
+		}
+	}
+}
+
+// A session in use all along still ends when its absolute lifetime is over.
+func TestSession_endsAfterItsLifetimeEvenWhenInUse(t *testing.T) {
+	f := newFixture(t)
+	start := time.Now()
+	clock := start
+	f.restart(Config{Now: func() time.Time { return clock }, SessionIdle: 8 * time.Hour, SessionLifetime: 48 * time.Hour})
+	c := f.as(asTeacher)
+	for clock.Before(start.Add(48*time.Hour - 8*time.Hour)) {
+		clock = clock.Add(8*time.Hour - time.Minute)
+		if res, _ := c.get("/courses"); res.StatusCode != http.StatusOK {
+			t.Fatalf("%s after sign-in, active all along: %d", clock.Sub(start), res.StatusCode)
+		}
+	}
+	clock = start.Add(48*time.Hour + time.Minute)
+	if res, _ := c.get("/courses"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("past the lifetime: %d, want a redirect to sign in", res.StatusCode)
+	}
+}
