@@ -129,8 +129,9 @@ func TestImport_retryOfAKilledImportReplacesWhatItLeft(t *testing.T) {
 	dst := freshInstance(t)
 	killImport(t, dst, b)
 
-	if _, err := dst.importArchive(b, Options{Owner: "import 8"}); !errors.Is(err, ErrCodeTaken) {
-		t.Fatalf("another import of the same code while the killed one's lease lasts: %v; want ErrCodeTaken", err)
+	_, err := dst.importArchive(b, Options{Owner: "import 8"})
+	if !errors.Is(err, ErrCodeTaken) || !strings.Contains(err.Error(), "another import is writing a course with code CS101") {
+		t.Fatalf("another import of the same code while the killed one's lease lasts: %v; want ErrCodeTaken, another import", err)
 	}
 	res, err := dst.importArchive(b, Options{Owner: childOwner})
 	if err != nil {

@@ -90,9 +90,15 @@ type refusal struct{ err error }
 func (r refusal) Error() string   { return r.err.Error() }
 func (r refusal) Unwrap() []error { return []error{ErrRefused, r.err} }
 
-type codeTaken struct{ code string }
+type codeTaken struct {
+	code      string
+	importing bool // by another import, not finished yet
+}
 
 func (e codeTaken) Error() string {
+	if e.importing {
+		return fmt.Sprintf("another import is writing a course with code %s; wait for it to end, or use --code to import under another code", e.code)
+	}
 	return fmt.Sprintf("a course with code %s already exists; use --code to import under another code", e.code)
 }
 func (e codeTaken) Is(target error) bool { return target == ErrCodeTaken }
@@ -149,7 +155,7 @@ func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, siz
 		code = im.course.Code
 	}
 	if _, err := d.CourseByCode(ctx, code); err == nil {
-		return Result{}, refusal{codeTaken{code}}
+		return Result{}, refusal{codeTaken{code: code}}
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return Result{}, fmt.Errorf("restore: %w", err)
 	}

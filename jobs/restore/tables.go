@@ -324,7 +324,9 @@ func (im *importer) insert(code string, stored []storedFile) error {
 		return err
 	})
 	if db.IsUniqueViolation(err) {
-		return codeTaken{code} // created since the check, or being imported
+		// Created since the check, or held by an import still writing.
+		_, err := im.d.CourseByCode(ctx, code)
+		return codeTaken{code: code, importing: errors.Is(err, db.ErrNotFound)}
 	}
 	if err != nil {
 		return err
