@@ -199,7 +199,7 @@ func ImportsPageView(p Page, t ImportsPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<h1>Import a course archive</h1><p>Restore an archive made by coursevault (the Exports tab or <code>coursevault export course</code>) as a new course. The whole archive is checked first: its format, every checksum, every row and reference. Nothing is written unless all of it is right. Members are matched to existing users by email; unknown ones are added disabled, without a password.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<h1>Import a course archive</h1><p>Restore an archive made by coursevault (the Exports tab or <code>coursevault export course</code>) as a new course. The whole archive is checked first: its format, every checksum, every row and reference. Nothing is written unless all of it is right, and the new course appears only once all of it is in. Members are matched to existing users by email; unknown ones are added disabled, without a password.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
