@@ -109,7 +109,9 @@ func (f flags) parse(args []string) error {
 	var envErr error
 	f.VisitAll(func(fl *flag.Flag) {
 		key := "COURSEVAULT_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
-		if v, ok := os.LookupEnv(key); ok && envErr == nil {
+		// An empty variable counts as unset (as compose files and shells
+		// often leave them), not as a value to parse.
+		if v := os.Getenv(key); v != "" && envErr == nil {
 			if err := fl.Value.Set(v); err != nil {
 				envErr = fmt.Errorf("%s=%q: %v", key, v, err)
 			}

@@ -81,6 +81,16 @@ func TestCLI_envVarsSetFlags(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "coursevault.db")); err != nil {
 		t.Fatal("COURSEVAULT_DATA_DIR was not used")
 	}
+	// An empty variable is as if unset: the flag keeps its default.
+	t.Setenv("COURSEVAULT_DATA_DIR", "")
+	t.Setenv("COURSEVAULT_STUDENTS", "")
+	t.Chdir(t.TempDir())
+	if code, _, stderr := runCLI(t, "demo", "--assignments", "1", "--submissions", "1", "--static-files", "0"); code != 0 {
+		t.Fatalf("demo with empty COURSEVAULT_STUDENTS and COURSEVAULT_DATA_DIR: %d %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join("data", "coursevault.db")); err != nil {
+		t.Fatal("an empty COURSEVAULT_DATA_DIR did not leave --data-dir at its default ./data")
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe to read while serve writes to it.
