@@ -97,7 +97,8 @@ type codeTaken struct {
 
 func (e codeTaken) Error() string {
 	if e.importing {
-		return fmt.Sprintf("another import is writing a course with code %s; wait for it to end, or use --code to import under another code", e.code)
+		return fmt.Sprintf("another import is writing a course with code %s (if that import was stopped, what it wrote is removed %d minutes after its last write); wait, or use --code to import under another code",
+			e.code, int(restoreLease.Minutes()))
 	}
 	return fmt.Sprintf("a course with code %s already exists; use --code to import under another code", e.code)
 }
@@ -338,7 +339,7 @@ func inBatches[T any](im *importer, name string, parse func(r *row) T, size func
 			}
 			err := tx.RenewRestore(im.ctx, im.res.CourseID, time.Now().Add(restoreLease))
 			if errors.Is(err, db.ErrNotFound) {
-				return fmt.Errorf("the course was removed as abandoned: the import wrote nothing for %s", restoreLease)
+				return fmt.Errorf("the course was removed as abandoned: the import wrote nothing for %d minutes", int(restoreLease.Minutes()))
 			}
 			return err
 		})
