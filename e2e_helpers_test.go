@@ -517,11 +517,22 @@ func (b *browser) watchRow(id string, timeout time.Duration, done func(rowState)
 	b.t.Helper()
 	var seen []rowState
 	deadline := time.Now().Add(timeout)
+	var missing time.Time // since when the row is not in the page
 	for {
 		st, ok := b.row(id)
 		if !ok {
-			b.fatalf("row %s disappeared; seen so far: %+v", id, seen)
+			// A click that lands while a poll swaps the row can post the
+			// form without htmx: the page reloads and the row comes back.
+			if missing.IsZero() {
+				missing = time.Now()
+			}
+			if time.Since(missing) > 5*time.Second {
+				b.fatalf("row %s disappeared; seen so far: %+v", id, seen)
+			}
+			time.Sleep(50 * time.Millisecond)
+			continue
 		}
+		missing = time.Time{}
 		if len(seen) == 0 || seen[len(seen)-1] != st {
 			seen = append(seen, st)
 		}
