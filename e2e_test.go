@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"mime"
 	"net/http"
 	"os"
@@ -142,8 +143,9 @@ func TestE2E_adminExportsArchiveWithStdout(t *testing.T) {
 	}
 }
 
-// TestE2E_adminCancelsRunningArchive: Cancel on a running row stops the job;
-// the row says Cancelled, stops polling and offers Retry.
+// TestE2E_adminCancelsRunningArchive: Cancel on a pending row, reached and
+// pressed by keyboard, stops the job; the row says Cancelled, stops polling
+// and offers Retry. Focus stays on Cancel while the row is polled.
 func TestE2E_adminCancelsRunningArchive(t *testing.T) {
 	t.Parallel()
 	srv := bigServer(t)
@@ -160,13 +162,29 @@ func TestE2E_adminCancelsRunningArchive(t *testing.T) {
 	b.do("click Export", chromedp.Click(`#export-form button[type=submit]`, chromedp.ByQuery))
 	id := b.newRow("#archive-rows", before)
 
-	b.watchRow(id, 30*time.Second, func(st rowState) bool {
-		if final(st) {
-			b.fatalf("the export finished (%s) before the test could cancel it while running", st.Status)
-		}
-		return st.Status == "running" && st.Cancel
-	})
-	b.do("click Cancel", chromedp.Click("#"+id+` form[action$="/cancel"] button`, chromedp.ByQuery))
+	// By keyboard: focus stays on Cancel when the row's poll replaces it
+	// (the test fetches the row's poll URL into it at once, as the 2 s poll
+	// does, so the export is still pending), and Enter cancels.
+	cancel := "#" + id + ` form[action$="/cancel"] button`
+	b.waitFor("a Cancel button on the pending row", fmt.Sprintf(`!!document.querySelector(%q)`, cancel), 10*time.Second)
+	b.tabTo(cancel)
+	b.eval(fmt.Sprintf(`(() => {
+		const r = document.getElementById(%[1]q);
+		r.e2eOld = true;
+		htmx.ajax("GET", r.getAttribute("hx-get"), {target: "#" + %[1]q, swap: "outerHTML"});
+	})()`, id), nil)
+	b.waitFor("the poll to replace the row", fmt.Sprintf(`!!document.getElementById(%q) && !document.getElementById(%[1]q).e2eOld`, id), 10*time.Second)
+	var focused bool
+	b.eval(fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%q)`, cancel), &focused)
+	if !focused {
+		var at string
+		b.eval(`document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : "nothing"`, &at)
+		b.fatalf("the row's poll took the focus away from Cancel; focus is on %s", at)
+	}
+	if st, _ := b.row(id); final(st) {
+		b.fatalf("the export finished (%s) before the test could cancel it", st.Status)
+	}
+	b.do("press Enter on Cancel", chromedp.KeyEvent(kb.Enter))
 	seen := b.watchRow(id, 20*time.Second, final)
 	last := seen[len(seen)-1]
 	if last.Status != "cancelled" || last.Words != "Cancelled" || !last.Retry || last.Cancel || last.HasProgress || last.Href != "" {
