@@ -70,6 +70,7 @@ func TestE2E_adminExportsArchiveWithStdout(t *testing.T) {
 	b.do("press Enter on Export", chromedp.KeyEvent(kb.Enter))
 	id := b.newRow("#archive-rows", before)
 	started := time.Now()
+	b.refreshRow(id)
 	seen := b.watchRow(id, 60*time.Second, final)
 	polls := srv.watchPolls(id, "/courses/1/exports")
 	took := time.Since(started)
@@ -91,7 +92,7 @@ func TestE2E_adminExportsArchiveWithStdout(t *testing.T) {
 		}
 	}
 	if len(values) == 0 {
-		b.errorf("never saw the row running with a progress value in %s (it polls every 2 s); states: %+v", took, seen)
+		b.errorf("never saw the row running with a progress value in %s (refreshed every 150 ms); states: %+v", took, seen)
 	}
 	for i := 1; i < len(values); i++ {
 		if values[i] < values[i-1] {
