@@ -189,3 +189,10 @@ func (q *Queries) Exports(ctx context.Context, courseID int64, kind string, limi
 	}
 	return out, rows.Err()
 }
+
+// ActiveExportJobs lists the queued or running jobs of a course's exports.
+func (q *Queries) ActiveExportJobs(ctx context.Context, courseID int64) ([]int64, error) {
+	return q.ids(ctx, fmt.Sprintf("list active export jobs of course %d", courseID), `
+		SELECT j.id FROM exports e JOIN jobs j ON j.id = e.job_id
+		 WHERE e.course_id = ? AND j.state IN ('queued', 'running')`, courseID)
+}

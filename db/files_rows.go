@@ -207,3 +207,13 @@ func (q *Queries) DeleteFile(ctx context.Context, id int64) error {
 	}
 	return rowAffected(res, fmt.Sprintf("delete file %d", id))
 }
+
+// OwnerFiles returns every file of an owner, all categories, oldest first.
+func (q *Queries) OwnerFiles(ctx context.Context, ownerType string, ownerID int64) ([]FileRow, error) {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT `+fileColumns+` FROM files WHERE owner_type = ? AND owner_id = ? ORDER BY id`, ownerType, ownerID)
+	if err != nil {
+		return nil, fmt.Errorf("db: list files of %s %d: %w", ownerType, ownerID, err)
+	}
+	return collectFiles(rows, "list files of an owner")
+}

@@ -105,3 +105,52 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// PeriodView is a period with how many students are in it.
+type PeriodView struct {
+	Period
+	Students int64
+}
+
+// PeriodViews lists a course's periods in order with their student counts.
+func (q *Queries) PeriodViews(ctx context.Context, courseID int64) ([]PeriodView, error) {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT p.id, p.course_id, p.name, p.position,
+		       (SELECT count(*) FROM memberships m WHERE m.period_id = p.id AND m.role = 'student')
+		  FROM periods p WHERE p.course_id = ? ORDER BY p.position, p.name`, courseID)
+	if err != nil {
+		return nil, fmt.Errorf("db: list periods of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	var out []PeriodView
+	for rows.Next() {
+		var p PeriodView
+		if err := rows.Scan(&p.ID, &p.CourseID, &p.Name, &p.Position, &p.Students); err != nil {
+			return nil, fmt.Errorf("db: list periods: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// UpdatePeriod renames a period of courseID and sets its position.
+func (q *Queries) UpdatePeriod(ctx context.Context, p Period) error {
+	what := fmt.Sprintf("update period %d of course %d", p.ID, p.CourseID)
+	res, err := q.q.ExecContext(ctx, `UPDATE periods SET name = ?, position = ? WHERE id = ? AND course_id = ?`,
+		p.Name, p.Position, p.ID, p.CourseID)
+	if err != nil {
+		return fmt.Errorf("db: %s: %w", what, err)
+	}
+	return rowAffected(res, what)
+}
+
+// DeletePeriod removes a period of courseID; its members stay in the course
+// without a period (memberships.period_id goes NULL).
+func (q *Queries) DeletePeriod(ctx context.Context, courseID, periodID int64) error {
+	what := fmt.Sprintf("delete period %d of course %d", periodID, courseID)
+	res, err := q.q.ExecContext(ctx, `DELETE FROM periods WHERE id = ? AND course_id = ?`, periodID, courseID)
+	if err != nil {
+		return fmt.Errorf("db: %s: %w", what, err)
+	}
+	return rowAffected(res, what)
+}

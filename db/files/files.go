@@ -91,6 +91,14 @@ func fromRow(r db.FileRow) File {
 	}
 }
 
+func fromRows(rows []db.FileRow) []File {
+	out := make([]File, len(rows))
+	for i, r := range rows {
+		out[i] = fromRow(r)
+	}
+	return out
+}
+
 func (f File) row() db.FileRow {
 	return db.FileRow{
 		ID: f.ID, Token: f.Token, OwnerType: f.Owner.Type, OwnerID: f.Owner.ID, Category: f.Category,
@@ -204,11 +212,16 @@ func (s *Service) List(ctx context.Context, owner Owner, category string) ([]Fil
 	if err != nil {
 		return nil, fmt.Errorf("files: list: %w", err)
 	}
-	out := make([]File, len(rows))
-	for i, r := range rows {
-		out[i] = fromRow(r)
+	return fromRows(rows), nil
+}
+
+// Owned returns every file of an owner, all categories, oldest first.
+func (s *Service) Owned(ctx context.Context, owner Owner) ([]File, error) {
+	rows, err := s.d.OwnerFiles(ctx, owner.Type, owner.ID)
+	if err != nil {
+		return nil, fmt.Errorf("files: list owned: %w", err)
 	}
-	return out, nil
+	return fromRows(rows), nil
 }
 
 // Open opens a file's bytes for reading. Bytes gone from disk give an error
