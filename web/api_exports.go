@@ -78,7 +78,7 @@ func (s *Server) apiListExports(c echo.Context) error {
 // 202 with the queued export, or 200 with the identical one already pending.
 func (s *Server) apiRequestExport(c echo.Context) error {
 	opts := apiOptions{IncludeFiles: true}
-	if err := decodeJSONBody(c, &opts); err != nil {
+	if err := decodeJSONBody(c, &opts, `{"include_stdout": false, "include_files": true}`); err != nil {
 		return err
 	}
 	return s.apiQueue(c, exports.Request{IncludeStdout: opts.IncludeStdout, IncludeStatic: opts.IncludeFiles})
@@ -103,7 +103,7 @@ func (s *Server) apiQueue(c echo.Context, req exports.Request) error {
 
 // decodeJSONBody reads an optional JSON object, refusing unknown fields and
 // anything that is not one object, with a message that says what is wrong.
-func decodeJSONBody(c echo.Context, v any) error {
+func decodeJSONBody(c echo.Context, v any, example string) error {
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, 64<<10))
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "could not read the request body")
@@ -114,7 +114,7 @@ func decodeJSONBody(c echo.Context, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("the body must be a JSON object like {\"include_stdout\": false, \"include_files\": true}: %v", err))
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("the body must be a JSON object like %s: %v", example, err))
 	}
 	if dec.More() {
 		return echo.NewHTTPError(http.StatusBadRequest, "the body must hold a single JSON object")

@@ -214,7 +214,7 @@ func (s *Server) apiBook(c echo.Context) error {
 // 202 and the queued export (200 with the pending one on a second request).
 func (s *Server) apiBookExport(c echo.Context) error {
 	var none struct{}
-	if err := decodeJSONBody(c, &none); err != nil {
+	if err := decodeJSONBody(c, &none, "{}"); err != nil {
 		return err
 	}
 	return s.apiQueue(c, exports.Request{})

@@ -29,6 +29,8 @@ func (s *Server) routes() *echo.Echo {
 	pages.GET("/courses", s.courseList)
 
 	admin := pages.Group("/admin", requireSiteAdmin)
+	admin.GET("/courses", s.coursesAdminPage)
+	admin.POST("/courses", s.createCourse)
 	admin.GET("/imports", s.importsPage)
 	admin.POST("/imports", s.uploadImport)
 	admin.GET("/imports/:iid", s.importFragment)
@@ -47,6 +49,16 @@ func (s *Server) routes() *echo.Echo {
 
 	course.GET("/audit", s.courseAudit, requireRole("admin"))
 
+	settings := course.Group("/settings", requireRole("admin"))
+	settings.GET("", s.settingsPage)
+	settings.POST("", s.saveCourseSettings)
+	settings.POST("/periods", s.periodAction("add"))
+	settings.POST("/periods/:pid", s.periodAction("rename"))
+	settings.POST("/periods/:pid/up", s.periodAction("up"))
+	settings.POST("/periods/:pid/down", s.periodAction("down"))
+	settings.POST("/periods/:pid/remove", s.periodAction("remove"))
+	course.POST("/remove", s.removeCourse, requireSiteAdminAction)
+
 	archives := course.Group("/exports", requireRole("admin"))
 	archives.GET("", s.exportsTab)
 	archives.POST("", s.requestExport)
@@ -54,7 +66,11 @@ func (s *Server) routes() *echo.Echo {
 
 	api := e.Group("/api", s.requireUser)
 	api.GET("/courses", s.apiCourses)
+	api.POST("/courses", s.apiCreateCourse)
 	apiCourse := api.Group("/courses/:id", s.loadCourse)
+	apiCourse.GET("", s.apiGetCourse)
+	apiCourse.PATCH("", s.apiPatchCourse, requireRole("admin"))
+	apiCourse.DELETE("", s.apiDeleteCourse, requireSiteAdminAction)
 	apiCourse.GET("/performance", s.apiBook)
 	apiCourse.POST("/performance/export", s.apiBookExport)
 	apiCourse.GET("/performance/exports", s.apiBookFiles)

@@ -15,6 +15,7 @@ import (
 	"coursevault/db"
 	"coursevault/db/files"
 	"coursevault/jobs/archive"
+	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
 )
@@ -47,6 +48,7 @@ type Server struct {
 	files   *files.Service
 	exports *exports.Service
 	imports *imports.Service
+	courses *courses.Service
 	// estimator caches the Exports tab's size estimate per course and data version.
 	estimator archive.Estimator
 	sessions  *scs.SessionManager
@@ -81,6 +83,7 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	sm.Lifetime = cfg.SessionLifetime
 
 	s := &Server{db: d, files: deps.Files, exports: deps.Exports, imports: deps.Imports, sessions: sm, log: log, cfg: cfg}
+	s.courses = courses.New(d, deps.Files, cfg.Now)
 	s.echo = s.routes()
 	return s
 }
