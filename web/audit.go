@@ -16,6 +16,8 @@ var auditWords = map[string]string{
 	"export.delete": "Deleted an export", "export.keep": "Kept an export", "export.unkeep": "Let an export expire",
 	"file.store": "File stored", "file.download": "Downloaded", "file.expire": "File expired",
 	"import.upload": "Uploaded an archive to import", "course.import": "Imported a course",
+	"course.create": "Created a course", "course.edit": "Changed a course", "course.remove": "Removed a course",
+	"period.add": "Added a period", "period.rename": "Renamed a period", "period.move": "Moved a period", "period.remove": "Removed a period",
 }
 
 func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, error) {

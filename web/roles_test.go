@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/web/auth"
 )
@@ -100,7 +101,52 @@ func roleMatrix(f *fixture) map[string]routeRule {
 	adminAPIAction := [9]int{unauth, nf, nf, forb, forb, yes, yes, unauth, forb}
 	staffAPIAction := [9]int{unauth, nf, nf, yes, yes, yes, yes, unauth, forb}
 	archiveFile := [9]int{nf, nf, nf, nf, nf, ok, ok, unauth, nf}
+	// A period of the course for the period routes, and fresh ones to remove.
+	if err := f.srv.courses.AddPeriod(ctx, f.course, "Matrix", courses.Actor{}); err != nil {
+		f.t.Fatal(err)
+	}
+	periods, _ := f.db.Periods(ctx, f.course)
+	period := fmt.Sprintf("/courses/%d/settings/periods/%d", f.course, periods[0].ID)
+	freshPeriod := func() string {
+		n++
+		if err := f.srv.courses.AddPeriod(ctx, f.course, fmt.Sprintf("Gone %d", n), courses.Actor{}); err != nil {
+			f.t.Fatal(err)
+		}
+		ps, _ := f.db.Periods(ctx, f.course)
+		return fmt.Sprintf("/courses/%d/settings/periods/%d/remove", f.course, ps[len(ps)-1].ID)
+	}
+	// freshCourse is a new course staffed like the fixture's, for removals.
+	var lastCode string
+	freshCourse := func(prefix string) func() string {
+		return func() string {
+			n++
+			lastCode = fmt.Sprintf("GONE%d", n)
+			return fmt.Sprintf("%s/courses/%d%s", prefix, f.staffedCourse(lastCode), map[string]string{"": "/remove", "/api": ""}[prefix])
+		}
+	}
+	siteAdminAction := [9]int{unauth, nf, nf, nf, nf, nf, yes, forb, forb}
+	siteAdminCourseAction := [9]int{unauth, nf, nf, forb, forb, forb, yes, forb, forb}
+	siteAdminAPIAction := [9]int{unauth, forb, forb, forb, forb, forb, yes, unauth, forb}
+	siteAdminCourseAPIAction := [9]int{unauth, nf, nf, forb, forb, forb, yes, unauth, forb}
+	form := func(s string) func() string { return func() string { return s } }
 	return map[string]routeRule{
+		"GET /admin/courses": {fixed("/admin/courses"), siteAdminPage, false, nil},
+		"POST /admin/courses": {fixed("/admin/courses"), siteAdminAction, false,
+			func() string { n++; return fmt.Sprintf("code=NEW%d&name=New+course", n) }},
+		"GET /courses/:id/settings":                      {fixed("/courses/" + course + "/settings"), adminPage, false, nil},
+		"POST /courses/:id/settings":                     {fixed("/courses/" + course + "/settings"), adminAction, false, form("code=PHYS101&name=Physics+I&term=Fall+2026")},
+		"POST /courses/:id/settings/periods":             {fixed("/courses/" + course + "/settings/periods"), adminAction, false, func() string { n++; return fmt.Sprintf("name=Added+%d", n) }},
+		"POST /courses/:id/settings/periods/:pid":        {fixed(period), adminAction, false, form("name=Matrix")},
+		"POST /courses/:id/settings/periods/:pid/up":     {fixed(period + "/up"), adminAction, false, nil},
+		"POST /courses/:id/settings/periods/:pid/down":   {fixed(period + "/down"), adminAction, false, nil},
+		"POST /courses/:id/settings/periods/:pid/remove": {freshPeriod, adminAction, false, nil},
+		"POST /courses/:id/remove":                       {freshCourse(""), siteAdminCourseAction, false, func() string { return "code=" + lastCode }},
+		"POST /api/courses": {fixed("/api/courses"), siteAdminAPIAction, false,
+			func() string { n++; return fmt.Sprintf(`{"code":"API%d","name":"By the API"}`, n) }},
+		"GET /api/courses/:id":    {fixed("/api/courses/" + course), staffAPI, false, nil},
+		"PATCH /api/courses/:id":  {fixed("/api/courses/" + course), adminAPIAction, false, form(`{"name":"Physics I"}`)},
+		"DELETE /api/courses/:id": {freshCourse("/api"), siteAdminCourseAPIAction, false, nil},
+
 		"GET /healthz":  {fixed("/healthz"), [9]int{ok, ok, ok, ok, ok, ok, ok, ok, ok}, false, nil},
 		"GET /static/*": {fixed("/static/app.css"), [9]int{ok, ok, ok, ok, ok, ok, ok, ok, ok}, false, nil},
 		"GET /":         {fixed("/"), [9]int{see, see, see, see, see, see, see, see, see}, false, nil},
