@@ -15,6 +15,7 @@ import (
 	"coursevault/db"
 	"coursevault/db/files"
 	"coursevault/jobs"
+	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
 	"coursevault/jobs/restore"
@@ -185,6 +186,13 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 	runner.Every("imports.abandoned", 10*time.Minute, func(ctx context.Context) error {
 		return restore.RemoveAbandoned(ctx, d, time.Now())
 	})
+	// A course removal the last process did not finish is finished now and
+	// by the janitor: it stays hidden meanwhile.
+	cs := courses.New(d, fs, nil)
+	if err := cs.FinishRemovals(ctx); err != nil {
+		log.Error("finish course removals", "err", err)
+	}
+	runner.Every("courses.removals", 10*time.Minute, cs.FinishRemovals)
 	runner.Every("sessions.prune", time.Hour, func(ctx context.Context) error {
 		return d.InTx(ctx, func(tx *db.Queries) error {
 			_, err := tx.DeleteExpiredSessions(ctx, time.Now())
