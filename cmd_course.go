@@ -47,6 +47,20 @@ func openCourses(ctx context.Context, dataDir string) (*db.DB, *courses.Service,
 	return d, courses.New(d, fs, nil), nil
 }
 
+// openCourse opens the courses service and finds the course ref (id or code).
+func openCourse(ctx context.Context, dataDir, ref string) (*db.DB, *courses.Service, db.Course, error) {
+	d, cs, err := openCourses(ctx, dataDir)
+	if err != nil {
+		return nil, nil, db.Course{}, err
+	}
+	course, err := findCourse(ctx, d, ref)
+	if err != nil {
+		d.Close()
+		return nil, nil, db.Course{}, err
+	}
+	return d, cs, course, nil
+}
+
 // courseProblem turns a field problem into a command-line sentence.
 func courseProblem(err error) error {
 	if p := courses.Problems(err); p != nil {
@@ -139,15 +153,11 @@ func courseEdit(ctx context.Context, args []string, stdout io.Writer) error {
 	if p.Code == nil && p.Name == nil && p.Term == nil {
 		return fmt.Errorf("%w: give --code, --name or --term", errUsage)
 	}
-	d, cs, err := openCourses(ctx, *dataDir)
+	d, cs, course, err := openCourse(ctx, *dataDir, ref)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	course, err := findCourse(ctx, d, ref)
-	if err != nil {
-		return err
-	}
 	c, err := cs.Update(ctx, course.ID, p, courses.Actor{})
 	if err != nil {
 		return courseProblem(err)
@@ -170,15 +180,11 @@ func courseRemove(ctx context.Context, args []string, stdout io.Writer) error {
 	if !*yes {
 		return fmt.Errorf("%w: removing a course deletes everything in it and cannot be undone; add --yes", errUsage)
 	}
-	d, cs, err := openCourses(ctx, *dataDir)
+	d, cs, course, err := openCourse(ctx, *dataDir, ref)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	course, err := findCourse(ctx, d, ref)
-	if err != nil {
-		return err
-	}
 	r, err := cs.Remove(ctx, course.ID, courses.Actor{})
 	if err != nil {
 		return err

@@ -15,12 +15,17 @@ import (
 
 // requireSiteAdminAction lets site admins through; course staff who are not
 // get 403 (the course itself was checked by loadCourse).
-func requireSiteAdminAction(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if u := currentUser(c); u == nil || !u.SiteAdmin {
-			return echo.NewHTTPError(http.StatusForbidden, "Only site admins can do this.")
+var requireSiteAdminAction = onlySiteAdmins(echo.NewHTTPError(http.StatusForbidden, "Only site admins can do this."))
+
+// onlySiteAdmins answers everyone but site admins with refusal.
+func onlySiteAdmins(refusal error) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if u := currentUser(c); u == nil || !u.SiteAdmin {
+				return refusal
+			}
+			return next(c)
 		}
-		return next(c)
 	}
 }
 

@@ -18,14 +18,7 @@ import (
 )
 
 // requireSiteAdmin hides site administration from everyone else (404).
-func requireSiteAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if u := currentUser(c); u == nil || !u.SiteAdmin {
-			return echo.ErrNotFound
-		}
-		return next(c)
-	}
-}
+var requireSiteAdmin = onlySiteAdmins(echo.ErrNotFound)
 
 var importStatusWords = map[string]string{
 	db.JobQueued: "Queued", db.JobRunning: "Running", db.JobSucceeded: "Imported", db.JobFailed: "Failed", db.JobCancelled: "Cancelled",

@@ -104,11 +104,7 @@ type Patch struct {
 // changed. Nothing changed: nothing is written (the data version stays).
 func (s *Service) Update(ctx context.Context, id int64, p Patch, by Actor) (Course, error) {
 	err := s.d.InTx(ctx, func(tx *db.Queries) error {
-		c, err := tx.CourseByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		old, err := tx.Periods(ctx, id)
+		c, old, err := courseInTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -161,6 +157,16 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch, by Actor) (Cour
 		return Course{}, fmt.Errorf("courses: update course %d: %w", id, err)
 	}
 	return s.Get(ctx, id)
+}
+
+// courseInTx reads a visible course and its periods inside a write.
+func courseInTx(ctx context.Context, tx *db.Queries, id int64) (db.Course, []db.Period, error) {
+	c, err := tx.CourseByID(ctx, id)
+	if err != nil {
+		return db.Course{}, nil, err
+	}
+	ps, err := tx.Periods(ctx, id)
+	return c, ps, err
 }
 
 func fieldChanges(c db.Course, in Input) []string {
@@ -279,11 +285,7 @@ func (s *Service) RemovePeriod(ctx context.Context, courseID, periodID int64, by
 func (s *Service) editPeriods(ctx context.Context, courseID int64, by Actor, action string,
 	change func(ps []db.Period) (names []string, subject string, err error)) error {
 	err := s.d.InTx(ctx, func(tx *db.Queries) error {
-		c, err := tx.CourseByID(ctx, courseID)
-		if err != nil {
-			return err
-		}
-		ps, err := tx.Periods(ctx, courseID)
+		c, ps, err := courseInTx(ctx, tx, courseID)
 		if err != nil {
 			return err
 		}
