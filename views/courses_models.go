@@ -12,7 +12,6 @@ type CourseForm struct {
 	Periods     string // one a line; shown when WithPeriods
 	WithPeriods bool
 	Errors      map[string]string
-	Saved       string // "Saved." after an edit answered as a fragment
 }
 
 // CourseAdminRow is one course on Admin → Courses.

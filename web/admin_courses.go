@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"coursevault/db"
 	"coursevault/db/files"
 	"coursevault/jobs/courses"
 	"coursevault/views"
@@ -106,6 +107,14 @@ func (s *Server) createCourse(c echo.Context) error {
 	return redirect(c, settingsURL(created.ID))
 }
 
+// notFoundIfGone answers 404 for a course removed while the request ran.
+func notFoundIfGone(err error) error {
+	if errors.Is(err, db.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	return err
+}
+
 // redirect sends a plain form post on with 303, and htmx with HX-Redirect
 // (a whole new page, not a fragment).
 func redirect(c echo.Context, url string) error {
@@ -126,7 +135,7 @@ func (s *Server) removeCourse(c echo.Context) error {
 	}
 	r, err := s.courses.Remove(c.Request().Context(), ca.Course.ID, s.actor(c))
 	if err != nil {
-		return err
+		return notFoundIfGone(err)
 	}
 	s.sessions.Put(c.Request().Context(), "notice", fmt.Sprintf("Course %s (%s) removed with its %d members' places in it and %s of files.",
 		r.Code, r.Name, r.Members, files.FormatSize(r.Bytes)))

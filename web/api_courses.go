@@ -42,7 +42,7 @@ func toAPICourse(c courses.Course) apiCourseDetail {
 func apiCourseError(err error) error {
 	p := courses.Problems(err)
 	if p == nil {
-		return err
+		return notFoundIfGone(err)
 	}
 	if errors.Is(err, courses.ErrCodeTaken) {
 		return echo.NewHTTPError(http.StatusConflict, p.Error())
@@ -104,7 +104,7 @@ func (s *Server) apiPatchCourse(c echo.Context) error {
 // apiDeleteCourse is DELETE /api/courses/:id (site admins): 204.
 func (s *Server) apiDeleteCourse(c echo.Context) error {
 	if _, err := s.courses.Remove(c.Request().Context(), currentCourse(c).Course.ID, s.actor(c)); err != nil {
-		return err
+		return notFoundIfGone(err)
 	}
 	return c.NoContent(http.StatusNoContent)
 }

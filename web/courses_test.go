@@ -187,11 +187,16 @@ func TestSettings_editsBumpTheDataVersionAndAreAudited(t *testing.T) {
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "A course with code CHEM201 already exists") || !strings.Contains(body, `value="CHEM201"`) {
 		t.Fatalf("code clash: %d", res.StatusCode)
 	}
-	// htmx: the form comes back saying so.
-	res, body = c.do("POST", settings, strings.NewReader(url.Values{"_csrf": {c.csrf}, "code": {"PHYS101"}, "name": {"Physics I"}}.Encode()),
+	// htmx: a wrong field comes back as the form; a save reloads the tab.
+	res, body = c.do("POST", settings, strings.NewReader(url.Values{"_csrf": {c.csrf}, "code": {"PHYS101"}, "name": {""}}.Encode()),
 		map[string]string{"HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"})
-	if res.StatusCode != ok || !strings.Contains(body, "Saved.") || strings.Contains(body, "<html") {
-		t.Fatalf("htmx save: %d %s", res.StatusCode, body)
+	if res.StatusCode != ok || !strings.Contains(body, "Give the course a name.") || !strings.HasPrefix(body, `<form id="course-form"`) {
+		t.Fatalf("htmx refusal: %d %s", res.StatusCode, body)
+	}
+	res, _ = c.do("POST", settings, strings.NewReader(url.Values{"_csrf": {c.csrf}, "code": {"PHYS101"}, "name": {"Physics I"}}.Encode()),
+		map[string]string{"HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"})
+	if res.StatusCode != ok || res.Header.Get("HX-Redirect") != settings {
+		t.Fatalf("htmx save: %d %q", res.StatusCode, res.Header.Get("HX-Redirect"))
 	}
 	if res, _ := f.as(asTeacher).get(settings); res.StatusCode != forb {
 		t.Errorf("a teacher's Settings tab: %d, want 403", res.StatusCode)
@@ -252,7 +257,7 @@ func TestSettings_periodsAddRenameAndReorderWithoutJS(t *testing.T) {
 		t.Error("the first period can move up, or the last down")
 	}
 	res, body := c.post(base, url.Values{"name": {"bee"}})
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "listed twice") || !strings.Contains(body, `value="bee"`) {
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "There is already a period called &#34;Bee&#34;") || !strings.Contains(body, `value="bee"`) {
 		t.Fatalf("duplicate add: %d", res.StatusCode)
 	}
 	res, body = c.do("POST", fmt.Sprintf("%s/%d/down", base, ps[1].ID), strings.NewReader("_csrf="+c.csrf),

@@ -103,14 +103,11 @@ func (s *Server) saveCourseSettings(c echo.Context) error {
 		return s.renderSettings(c, problemStatus(err), settingsParts{form: &form})
 	}
 	if err != nil {
-		return err
+		return notFoundIfGone(err)
 	}
-	if isHTMX(c) {
-		form.Saved = "Saved."
-		return s.render(c, http.StatusOK, views.CourseFormView(form, s.csrfToken(c)))
-	}
+	// A whole new page, with htmx too: the course's header shows the new name.
 	s.sessions.Put(c.Request().Context(), "notice", "Course saved.")
-	return c.Redirect(http.StatusSeeOther, settingsURL(ca.Course.ID))
+	return redirect(c, settingsURL(ca.Course.ID))
 }
 
 var periodNotices = map[string]string{"add": "Period added.", "rename": "Period renamed.", "up": "Period moved up.",
@@ -168,7 +165,7 @@ func (s *Server) periodAction(action string) echo.HandlerFunc {
 			return s.renderPeriods(c, http.StatusBadRequest, sec)
 		}
 		if err != nil {
-			return err
+			return notFoundIfGone(err)
 		}
 		notice := periodNotices[action]
 		if isHTMX(c) {

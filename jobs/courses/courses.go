@@ -109,9 +109,6 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch, by Actor) (Cour
 			return err
 		}
 		in := Input{Code: c.Code, Name: c.Name, Term: c.Term}
-		for _, pp := range old {
-			in.Periods = append(in.Periods, pp.Name)
-		}
 		if p.Code != nil {
 			in.Code = *p.Code
 		}
@@ -125,7 +122,7 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch, by Actor) (Cour
 			in.Periods = *p.Periods
 		}
 		in = in.Clean()
-		if err := Validate(in); err != nil {
+		if err := onlyChanged(Validate(in), c, in, p.Periods != nil); err != nil {
 			return err
 		}
 		var changes []string
@@ -157,6 +154,22 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch, by Actor) (Cour
 		return Course{}, fmt.Errorf("courses: update course %d: %w", id, err)
 	}
 	return s.Get(ctx, id)
+}
+
+// onlyChanged keeps the problems of the fields a patch changes: a course
+// made before these rules (an imported "MATH 221") can still be renamed.
+func onlyChanged(err error, c db.Course, in Input, periods bool) error {
+	changed := map[string]bool{"code": in.Code != c.Code, "name": in.Name != c.Name, "term": in.Term != c.Term, "periods": periods}
+	var keep Invalid
+	for _, e := range Problems(err) {
+		if changed[e.Field] {
+			keep = append(keep, e)
+		}
+	}
+	if keep == nil {
+		return nil
+	}
+	return keep
 }
 
 // courseInTx reads a visible course and its periods inside a write.
@@ -191,6 +204,9 @@ func replacePeriods(ctx context.Context, tx *db.Queries, courseID int64, old []d
 	var removed, changed, added int
 	for _, p := range old {
 		i, ok := want[strings.ToLower(p.Name)]
+		if _, twice := kept[i]; ok && twice {
+			ok = false // a second old period of that name (differing in case): one is kept
+		}
 		if !ok {
 			if err := tx.DeletePeriod(ctx, courseID, p.ID); err != nil {
 				return "", err
@@ -228,84 +244,84 @@ var ErrPeriodNotFound = errors.New("no such period in this course")
 
 // AddPeriod adds a period at the end of the course's list.
 func (s *Service) AddPeriod(ctx context.Context, courseID int64, name string, by Actor) error {
-	return s.editPeriods(ctx, courseID, by, "period.add", func(ps []db.Period) ([]string, string, error) {
+	return s.editPeriods(ctx, courseID, by, "period.add", func(tx *db.Queries, ps []db.Period) (string, error) {
 		name = strings.TrimSpace(name)
-		names := append(periodNames(ps), name)
-		return names, name, nil
+		if err := checkNewName(ps, -1, name); err != nil {
+			return "", err
+		}
+		pos := 0
+		for _, p := range ps {
+			pos = max(pos, p.Position+1)
+		}
+		_, err := tx.InsertPeriod(ctx, db.Period{CourseID: courseID, Name: name, Position: pos})
+		return name, err
 	})
 }
 
-// RenamePeriod renames a period of the course.
+// RenamePeriod renames a period of the course, keeping its id and students.
 func (s *Service) RenamePeriod(ctx context.Context, courseID, periodID int64, name string, by Actor) error {
-	return s.editPeriods(ctx, courseID, by, "period.rename", func(ps []db.Period) ([]string, string, error) {
+	return s.editPeriods(ctx, courseID, by, "period.rename", func(tx *db.Queries, ps []db.Period) (string, error) {
 		i := indexOf(ps, periodID)
 		if i < 0 {
-			return nil, "", ErrPeriodNotFound
+			return "", ErrPeriodNotFound
 		}
 		name = strings.TrimSpace(name)
-		names := periodNames(ps)
-		was := names[i]
-		names[i] = name
-		return names, fmt.Sprintf("%s → %s", was, name), nil
+		if err := checkNewName(ps, i, name); err != nil || name == ps[i].Name {
+			return "", err
+		}
+		p := ps[i]
+		was := p.Name
+		p.Name = name
+		return fmt.Sprintf("%s → %s", was, name), tx.UpdatePeriod(ctx, p)
 	})
 }
 
 // MovePeriod moves a period up (delta -1) or down (+1) the list; at an end
 // it stays where it is.
 func (s *Service) MovePeriod(ctx context.Context, courseID, periodID int64, delta int, by Actor) error {
-	return s.editPeriods(ctx, courseID, by, "period.move", func(ps []db.Period) ([]string, string, error) {
+	return s.editPeriods(ctx, courseID, by, "period.move", func(tx *db.Queries, ps []db.Period) (string, error) {
 		i := indexOf(ps, periodID)
 		if i < 0 {
-			return nil, "", ErrPeriodNotFound
+			return "", ErrPeriodNotFound
 		}
-		names := periodNames(ps)
-		if j := i + delta; j >= 0 && j < len(names) {
-			names[i], names[j] = names[j], names[i]
+		j := i + delta
+		if j < 0 || j >= len(ps) {
+			return "", nil
 		}
-		return names, ps[i].Name, nil
+		ps[i], ps[j] = ps[j], ps[i]
+		return ps[j].Name, renumber(ctx, tx, ps)
 	})
 }
 
 // RemovePeriod removes a period; its students stay in the course without one.
 func (s *Service) RemovePeriod(ctx context.Context, courseID, periodID int64, by Actor) error {
-	return s.editPeriods(ctx, courseID, by, "period.remove", func(ps []db.Period) ([]string, string, error) {
+	return s.editPeriods(ctx, courseID, by, "period.remove", func(tx *db.Queries, ps []db.Period) (string, error) {
 		i := indexOf(ps, periodID)
 		if i < 0 {
-			return nil, "", ErrPeriodNotFound
+			return "", ErrPeriodNotFound
 		}
-		names := periodNames(ps)
-		return append(names[:i], names[i+1:]...), ps[i].Name, nil
+		if err := tx.DeletePeriod(ctx, courseID, periodID); err != nil {
+			return "", err
+		}
+		return ps[i].Name, renumber(ctx, tx, append(ps[:i:i], ps[i+1:]...))
 	})
 }
 
-// editPeriods runs one period edit in a transaction: change turns the
-// current list into the wanted names (and a subject for the audit), which
-// are validated as a whole and written by replacePeriods. A rename keeps the
-// period's id because it is matched by position, not name (see renameInPlace).
+// editPeriods runs one period edit in a transaction with its audit event.
+// edit works on the course's periods in order and returns the audit's
+// subject, "" when nothing changed (no event then).
 func (s *Service) editPeriods(ctx context.Context, courseID int64, by Actor, action string,
-	change func(ps []db.Period) (names []string, subject string, err error)) error {
+	edit func(tx *db.Queries, ps []db.Period) (subject string, err error)) error {
 	err := s.d.InTx(ctx, func(tx *db.Queries) error {
 		c, ps, err := courseInTx(ctx, tx, courseID)
 		if err != nil {
 			return err
 		}
-		names, subject, err := change(ps)
-		if err != nil {
+		subject, err := edit(tx, ps)
+		if err != nil || subject == "" {
 			return err
 		}
-		if err := checkPeriodList(names); err != nil {
-			return err
-		}
-		var summary string
-		if action == "period.rename" {
-			summary, err = renameInPlace(ctx, tx, ps, names)
-		} else {
-			summary, err = replacePeriods(ctx, tx, courseID, ps, names)
-		}
-		if err != nil || summary == "" {
-			return err
-		}
-		return s.audit(ctx, tx, by, action, courseID, subject, c.Code+": "+summary)
+		return s.audit(ctx, tx, by, action, courseID, subject, c.Code)
 	})
 	if err != nil {
 		return fmt.Errorf("courses: %s in course %d: %w", action, courseID, err)
@@ -313,35 +329,34 @@ func (s *Service) editPeriods(ctx context.Context, courseID int64, by Actor, act
 	return nil
 }
 
-// renameInPlace writes the one name that differs, keeping the period's id
-// (replacePeriods would match by name and replace it).
-func renameInPlace(ctx context.Context, tx *db.Queries, ps []db.Period, names []string) (string, error) {
+// renumber gives the periods positions 0, 1, ... in slice order, writing
+// only those that move.
+func renumber(ctx context.Context, tx *db.Queries, ps []db.Period) error {
 	for i, p := range ps {
-		if p.Name != names[i] {
-			p.Name = names[i]
+		if p.Position != i {
+			p.Position = i
 			if err := tx.UpdatePeriod(ctx, p); err != nil {
-				return "", err
+				return err
 			}
-			return "period renamed", nil
 		}
-	}
-	return "", nil
-}
-
-// checkPeriodList validates a period list as the single field "period".
-func checkPeriodList(names []string) error {
-	if msg := checkPeriods(names); msg != "" {
-		return &FieldError{Field: "period", Message: msg}
 	}
 	return nil
 }
 
-func periodNames(ps []db.Period) []string {
-	out := make([]string, len(ps))
+// checkNewName checks a period name given on its own (field "period"): a
+// valid name that no other period (all but index self) has, ignoring case.
+// The other periods are not checked: an imported list stays editable.
+func checkNewName(ps []db.Period, self int, name string) error {
+	msg := CheckPeriodName(name)
 	for i, p := range ps {
-		out[i] = p.Name
+		if msg == "" && i != self && strings.EqualFold(p.Name, name) {
+			msg = fmt.Sprintf("There is already a period called %q (names are compared ignoring case).", p.Name)
+		}
 	}
-	return out
+	if msg != "" {
+		return &FieldError{Field: "period", Message: msg}
+	}
+	return nil
 }
 
 func indexOf(ps []db.Period, id int64) int {

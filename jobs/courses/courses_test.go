@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -351,5 +352,74 @@ func TestCourseOverviews_countsMembersBytesAndLastExport(t *testing.T) {
 	o, err := f.d.CourseOverviewByID(ctx, list[0].ID)
 	if err != nil || o.LastExport == nil || !o.LastExport.Equal(at) || o.DataBytes != usage+10 {
 		t.Fatalf("after an export: %+v, %v", o, err)
+	}
+}
+
+// An imported course may hold periods that differ only in case, which
+// Validate refuses for new ones: it can still be renamed, and a new list
+// keeps one of them.
+func TestUpdate_courseWithPeriodsDifferingInCase(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	const course = 3 // the demo's empty course
+	err := f.d.InTx(ctx, func(tx *db.Queries) error {
+		for i, n := range []string{"A", "a"} {
+			if _, err := tx.InsertPeriod(ctx, db.Period{CourseID: course, Name: n, Position: i}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "Renamed"
+	if _, err := f.s.Update(ctx, course, Patch{Name: &name}, Actor{}); err != nil {
+		t.Fatalf("rename: %v", err)
+	}
+	periods := []string{"A", "B"}
+	c, err := f.s.Update(ctx, course, Patch{Periods: &periods}, Actor{})
+	if err != nil || len(c.Periods) != 2 || c.Periods[0].Name != "A" || c.Periods[1].Name != "B" {
+		t.Fatalf("periods: %+v, %v", c.Periods, err)
+	}
+}
+
+func TestPeriods_editsOfACourseWithImportedNamesStayPossible(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	const course = 3
+	var ids []int64
+	err := f.d.InTx(ctx, func(tx *db.Queries) error {
+		for i, n := range []string{"A", "a", strings.Repeat("x", 150)} {
+			id, err := tx.InsertPeriod(ctx, db.Period{CourseID: course, Name: n, Position: i})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.MovePeriod(ctx, course, ids[0], +1, Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.AddPeriod(ctx, course, "B", Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.RenamePeriod(ctx, course, ids[2], "Long", Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.RemovePeriod(ctx, course, ids[1], Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := f.d.Periods(ctx, course)
+	var got []string
+	for _, p := range ps {
+		got = append(got, fmt.Sprintf("%d:%s", p.Position, p.Name))
+	}
+	if strings.Join(got, ",") != "0:A,1:Long,2:B" {
+		t.Fatalf("periods = %v", got)
 	}
 }
