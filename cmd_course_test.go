@@ -1,8 +1,16 @@
 package main
 
 import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"coursevault/db"
+	"coursevault/db/files"
 )
 
 func TestCLI_courseAddListEditRemove(t *testing.T) {
@@ -68,6 +76,55 @@ func TestCLI_courseUsageErrorsExit2(t *testing.T) {
 		code, _, stderr := runCLI(t, append(args, "--data-dir", dir)...)
 		if code != 2 || !strings.Contains(stderr, "usage: coursevault course") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
+
+// A removal killed after its first transaction leaves the course hidden;
+// the next serve finishes it at start: no row, file or byte of it is left.
+func TestServe_finishesACourseRemovalAKilledProcessLeft(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--data-dir", dir, "--courses", "2", "--students", "4", "--assignments", "2", "--submissions", "1", "--static-files", "2"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	ctx := context.Background()
+	d, fs, err := openStore(ctx, dir, files.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned, err := fs.Owned(ctx, files.Course(1))
+	if err != nil || len(owned) != 2 {
+		t.Fatalf("course 1 owns %d files: %v", len(owned), err)
+	}
+	if err := d.InTx(ctx, func(tx *db.Queries) error { return tx.HideCourseForRemoval(ctx, 1) }); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+
+	sctx, stop := context.WithCancel(ctx)
+	var out syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(sctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, &out, io.Discard)
+	}()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), "serving") && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	}
+	stop()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, out.String())
+	}
+
+	d, err = openDB(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if n, _ := d.CountCourses(ctx); n != 1 {
+		t.Fatalf("%d courses, want 1", n)
+	}
+	for _, f := range owned {
+		if _, err := os.Stat(filepath.Join(attachmentsDir(dir), f.Token)); !os.IsNotExist(err) {
+			t.Fatalf("%s is still on disk: %v", f.Filename, err)
 		}
 	}
 }
