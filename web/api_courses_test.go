@@ -44,6 +44,7 @@ func TestAPICourses_create(t *testing.T) {
 		{"bad code", admin, `{"code":"a b","name":"N"}`, http.StatusBadRequest, "code: Use letters"},
 		{"periods twice", admin, `{"code":"X2","name":"N","periods":["A","a"]}`, http.StatusBadRequest, "periods: "},
 		{"unknown field", admin, `{"code":"X3","name":"N","teacher":"me"}`, http.StatusBadRequest, `unknown field \"teacher\"`},
+		{"blank period", admin, `{"code":"X8","name":"N","periods":["A"," "]}`, http.StatusBadRequest, "periods: Give the period a name."},
 		{"periods not a list", admin, `{"code":"X4","name":"N","periods":"A"}`, http.StatusBadRequest, "periods"},
 		{"empty body", admin, ``, http.StatusBadRequest, "code: "},
 		{"course admin", f.bearer(asAdmin), `{"code":"X5","name":"N"}`, http.StatusForbidden, "Only site admins"},
@@ -68,7 +69,7 @@ func TestAPICourses_create(t *testing.T) {
 		created.Code != "BIO2" || created.Term != "" || len(created.Periods) != 2 || created.Periods[0].Name != "Late" {
 		t.Fatalf("created = %s", body)
 	}
-	for _, n := range []string{"X1", "X2", "X3", "X4", "X5", "X6", "X7"} {
+	for _, n := range []string{"X1", "X2", "X3", "X4", "X5", "X6", "X7", "X8"} {
 		if _, err := f.db.CourseByCode(context.Background(), n); err == nil {
 			t.Errorf("course %s was created by a refused request", n)
 		}

@@ -82,6 +82,7 @@ func TestValidate_namesTheField(t *testing.T) {
 		{"period twice ignoring case", func(in *Input) { in.Periods = []string{"Period 1", "period 1"} }, "periods"},
 		{"period too long", func(in *Input) { in.Periods = []string{strings.Repeat("p", 101)} }, "periods"},
 		{"period with a tab", func(in *Input) { in.Periods = []string{"a\tb"} }, "periods"},
+		{"blank period", func(in *Input) { in.Periods = []string{"a", " "} }, "periods"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,7 +107,7 @@ func TestValidate_namesTheField(t *testing.T) {
 func TestCreate_writesCoursePeriodsAndAuditTogether(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	c, err := f.s.Create(ctx, Input{Code: " BIO1 ", Name: "Biology", Term: "Spring", Periods: []string{"A", "", " B "}}, Actor{UserID: 1, RemoteIP: "192.0.2.1"})
+	c, err := f.s.Create(ctx, Input{Code: " BIO1 ", Name: "Biology", Term: "Spring", Periods: PeriodLines("A\r\n\r\n B \n")}, Actor{UserID: 1, RemoteIP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}

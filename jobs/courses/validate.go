@@ -85,20 +85,24 @@ type Input struct {
 	Periods []string
 }
 
-// Clean trims every field and drops blank period lines.
+// Clean trims every field (a blank period stays, for Validate to refuse).
 func (in Input) Clean() Input {
 	out := Input{Code: strings.TrimSpace(in.Code), Name: strings.TrimSpace(in.Name), Term: strings.TrimSpace(in.Term)}
 	for _, p := range in.Periods {
-		if p = strings.TrimSpace(p); p != "" {
-			out.Periods = append(out.Periods, p)
-		}
+		out.Periods = append(out.Periods, strings.TrimSpace(p))
 	}
 	return out
 }
 
-// PeriodLines splits a textarea of period names, one a line.
+// PeriodLines splits a textarea of period names, one a line, skipping blank lines.
 func PeriodLines(text string) []string {
-	return strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Validate checks a cleaned Input: the web pages, the API and the command
