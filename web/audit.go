@@ -16,6 +16,9 @@ var auditWords = map[string]string{
 	"export.delete": "Deleted an export", "export.keep": "Kept an export", "export.unkeep": "Let an export expire",
 	"file.store": "File stored", "file.download": "Downloaded", "file.expire": "File expired",
 	"import.upload": "Uploaded an archive to import", "course.import": "Imported a course",
+	"user.disable": "Disabled a user", "user.enable": "Enabled a user", "user.promote": "Made a site admin",
+	"user.demote": "Removed a site admin", "user.link": "Made a set-password link", "user.link.revoke": "Revoked a set-password link",
+	"user.password": "Set a password with a link", actionBadLink: "Opened an expired or unknown set-password link",
 }
 
 func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, error) {
