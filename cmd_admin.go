@@ -104,10 +104,7 @@ func runUserLink(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer d.Close()
-	u, err := d.UserByEmail(ctx, *email)
-	if errors.Is(err, db.ErrNotFound) {
-		return fmt.Errorf("no user with email %s", *email)
-	}
+	u, err := userByEmail(ctx, d, *email)
 	if err != nil {
 		return err
 	}
@@ -188,6 +185,15 @@ func runMember(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// userByEmail finds the user a command names by --email.
+func userByEmail(ctx context.Context, d *db.DB, email string) (db.User, error) {
+	u, err := d.UserByEmail(ctx, email)
+	if errors.Is(err, db.ErrNotFound) {
+		return u, fmt.Errorf("no user with email %s", email)
+	}
+	return u, err
+}
+
 // findCourse resolves a course by numeric id or by code.
 func findCourse(ctx context.Context, d *db.DB, ref string) (db.Course, error) {
 	var c db.Course
@@ -223,10 +229,7 @@ func runToken(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer d.Close()
-	u, err := d.UserByEmail(ctx, *email)
-	if errors.Is(err, db.ErrNotFound) {
-		return fmt.Errorf("no user with email %s", *email)
-	}
+	u, err := userByEmail(ctx, d, *email)
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		http.StatusNotFound:         "Not found",
 		http.StatusMethodNotAllowed: "Not allowed",
 		http.StatusConflict:         "Already done",
+		http.StatusGone:             "This link has expired",
 		http.StatusTooManyRequests:  "Too many attempts",
 	}[status]
 	if heading == "" {

@@ -19,9 +19,9 @@ import (
 // bits; the throttle keeps scanners out of the log's way more than guesses).
 const actionBadLink = "password.link.bad"
 
-// errLinkGone marks a link that is used, revoked, expired or unknown: all
-// answer the same page, so none tells which.
-var errLinkGone = errors.New("link gone")
+// errLinkGone answers a link that is used, revoked, expired or unknown: all
+// alike, so none tells which (handleError names 410 "This link has expired").
+var errLinkGone = echo.NewHTTPError(http.StatusGone, "A set-password link works once and for a limited time. Ask a site admin for a new one.")
 
 // pendingLink finds the pending link of :token, throttled per address.
 func (s *Server) pendingLink(c echo.Context) (db.PasswordLink, db.User, error) {
@@ -42,18 +42,10 @@ func (s *Server) pendingLink(c echo.Context) (db.PasswordLink, db.User, error) {
 	return l, u, err
 }
 
-// linkGone answers a link that no longer works: 410 whatever the reason.
-func (s *Server) linkGone(c echo.Context) error {
-	return s.render(c, http.StatusGone, views.LinkExpiredPage(s.page(c, "This link has expired")))
-}
-
 // passwordForm is the page a set-password link opens: anyone holding the
 // link may use it, signed in or not.
 func (s *Server) passwordForm(c echo.Context) error {
 	_, u, err := s.pendingLink(c)
-	if errors.Is(err, errLinkGone) {
-		return s.linkGone(c)
-	}
 	if err != nil {
 		return err
 	}
@@ -65,9 +57,6 @@ func (s *Server) passwordForm(c echo.Context) error {
 // signs them in. It enables nothing: a disabled account stays disabled.
 func (s *Server) setPassword(c echo.Context) error {
 	l, u, err := s.pendingLink(c)
-	if errors.Is(err, errLinkGone) {
-		return s.linkGone(c)
-	}
 	if err != nil {
 		return err
 	}
@@ -89,7 +78,7 @@ func (s *Server) setPassword(c echo.Context) error {
 		return tx.SetPassword(ctx, u.ID, hash)
 	})
 	if errors.Is(err, db.ErrNotFound) {
-		return s.linkGone(c) // used or revoked since the lookup
+		return errLinkGone // used or revoked since the lookup
 	}
 	if err != nil {
 		return err
