@@ -96,18 +96,11 @@ func runUserLink(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if *email == "" {
-		return fmt.Errorf("%w: --email is required", errUsage)
-	}
-	d, err := openDB(ctx, *dataDir)
+	d, u, err := openForUser(ctx, *dataDir, *email)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	u, err := userByEmail(ctx, d, *email)
-	if err != nil {
-		return err
-	}
 	token, hash := auth.NewLinkToken()
 	now := time.Now()
 	err = d.InTx(ctx, func(tx *db.Queries) error {
@@ -185,13 +178,25 @@ func runMember(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// userByEmail finds the user a command names by --email.
-func userByEmail(ctx context.Context, d *db.DB, email string) (db.User, error) {
+// openForUser opens the database for a command about the user named by
+// --email (required). The caller closes the database.
+func openForUser(ctx context.Context, dataDir, email string) (*db.DB, db.User, error) {
+	if email == "" {
+		return nil, db.User{}, fmt.Errorf("%w: --email is required", errUsage)
+	}
+	d, err := openDB(ctx, dataDir)
+	if err != nil {
+		return nil, db.User{}, err
+	}
 	u, err := d.UserByEmail(ctx, email)
 	if errors.Is(err, db.ErrNotFound) {
-		return u, fmt.Errorf("no user with email %s", email)
+		err = fmt.Errorf("no user with email %s", email)
 	}
-	return u, err
+	if err != nil {
+		d.Close()
+		return nil, db.User{}, err
+	}
+	return d, u, nil
 }
 
 // findCourse resolves a course by numeric id or by code.
@@ -221,18 +226,11 @@ func runToken(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if *email == "" {
-		return fmt.Errorf("%w: --email is required", errUsage)
-	}
-	d, err := openDB(ctx, *dataDir)
+	d, u, err := openForUser(ctx, *dataDir, *email)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	u, err := userByEmail(ctx, d, *email)
-	if err != nil {
-		return err
-	}
 	token, hash := auth.NewAccessToken()
 	err = d.InTx(ctx, func(tx *db.Queries) error {
 		_, err := tx.InsertAccessToken(ctx, u.ID, hash, *name, time.Now())
