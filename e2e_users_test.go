@@ -35,9 +35,9 @@ func TestE2E_siteAdminMakesALinkAndThePersonSetsAPassword(t *testing.T) {
 	}
 	admin.tabTo("#" + row + ` form[action$="/link"] button`)
 	admin.do("press Enter", chromedp.KeyEvent("\r"))
-	admin.waitFor("the new link in the row", `document.querySelector("#new-link")?.value.includes("/password/")`, 10*time.Second)
+	admin.waitFor("the new link in the row", `document.querySelector(".link-box input")?.value.includes("/password/")`, 10*time.Second)
 	var link string
-	admin.eval(`document.querySelector("#new-link").readOnly ? document.querySelector("#new-link").value : ""`, &link)
+	admin.eval(`document.querySelector(".link-box input").readOnly ? document.querySelector(".link-box input").value : ""`, &link)
 	if !strings.HasPrefix(link, srv.URL+"/password/") || !strings.Contains(admin.text("#"+row), "Link pending until") {
 		admin.fatalf("link %q (read-only?), row %q", link, admin.text("#"+row))
 	}
