@@ -25,7 +25,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	}
 	if status >= 500 {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		s.log.Error("request failed", "method", c.Request().Method, "path", loggedPath(c.Request()), "err", err)
 	}
 	switch status {
 	case http.StatusNotFound:

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -413,5 +416,17 @@ func TestPasswordLink_badLinksAreThrottledPerAddress(t *testing.T) {
 	}
 	if res, _ := c.get("/password/" + strings.Repeat("0", 64)); res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("after %d bad links: %d", maxFailuresPerIP, res.StatusCode)
+	}
+}
+
+func TestPasswordLink_tokenStaysOutOfTheLog(t *testing.T) {
+	f := newFixture(t)
+	var logged bytes.Buffer
+	srv := New(f.db, Deps{}, slog.New(slog.NewTextHandler(&logged, nil)), Config{})
+	token := strings.Repeat("7", 64)
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/password/"+token, nil))
+	if rec.Code != http.StatusGone || strings.Contains(logged.String(), token) || !strings.Contains(logged.String(), "path=/password/<token>") {
+		t.Fatalf("%d, log: %s", rec.Code, logged.String())
 	}
 }
