@@ -3,7 +3,6 @@ package views
 // UsersPage is Admin → Users: the search, one page of users and the pager.
 type UsersPage struct {
 	Query   string
-	Page    int    // 1-based, for the forms' way back
 	Summary string // "Users 1–50 of 123"
 	PrevURL string // "" on the first page
 	NextURL string // "" on the last

@@ -69,7 +69,7 @@ func (s *Server) usersList(c echo.Context, q string, page int) (views.UsersPage,
 	if err != nil {
 		return views.UsersPage{}, err
 	}
-	t := views.UsersPage{Query: q, Page: page, Rows: make([]views.UserRow, len(list))}
+	t := views.UsersPage{Query: q, Rows: make([]views.UserRow, len(list))}
 	for i, it := range list {
 		t.Rows[i] = s.userRow(it, q, page, currentUser(c))
 	}
