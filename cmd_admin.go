@@ -24,11 +24,20 @@ func subcommand(args []string, verb string) ([]string, error) {
 	return args[1:], nil
 }
 
+// runUser adds a user or prints a set-password link for one.
 func runUser(ctx context.Context, args []string, stdout io.Writer) error {
-	args, err := subcommand(args, "add")
-	if err != nil {
-		return err
+	if len(args) > 0 {
+		switch args[0] {
+		case "add":
+			return runUserAdd(ctx, args[1:], stdout)
+		case "link":
+			return runUserLink(ctx, args[1:], stdout)
+		}
 	}
+	return fmt.Errorf(`%w: expected "add" or "link"`, errUsage)
+}
+
+func runUserAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	f := newFlags("user add")
 	dataDir := f.dataDir()
 	email := f.String("email", "", "email address (sign-in name)")
@@ -74,6 +83,37 @@ func runUser(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, " (no password: they cannot sign in until one is set with --password-stdin)")
 	}
 	fmt.Fprintln(stdout)
+	return nil
+}
+
+// runUserLink prints a one-time set-password link for a user, as Admin →
+// Users makes (earlier unused links of theirs stop working), and audits it.
+func runUserLink(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("user link")
+	dataDir := f.dataDir()
+	email := f.String("email", "", "the user who sets a password with the link")
+	base := f.String("base-url", "http://127.0.0.1:8080", "public URL of the site the link opens, as serve's --base-url (COURSEVAULT_BASE_URL)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	d, u, err := openForUser(ctx, *dataDir, *email)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	token, hash := auth.NewLinkToken()
+	now := time.Now()
+	err = d.InTx(ctx, func(tx *db.Queries) error {
+		_, err := tx.InsertPasswordLink(ctx, db.PasswordLink{UserID: u.ID, TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(auth.PasswordLinkTTL)})
+		if err != nil {
+			return err
+		}
+		return tx.InsertAuditEvent(ctx, db.AuditEvent{At: now, Action: "user.link", Subject: u.Email, Detail: "from the command line"})
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, auth.PasswordLinkURL(*base, token))
 	return nil
 }
 
@@ -138,6 +178,27 @@ func runMember(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// openForUser opens the database for a command about the user named by
+// --email (required). The caller closes the database.
+func openForUser(ctx context.Context, dataDir, email string) (*db.DB, db.User, error) {
+	if email == "" {
+		return nil, db.User{}, fmt.Errorf("%w: --email is required", errUsage)
+	}
+	d, err := openDB(ctx, dataDir)
+	if err != nil {
+		return nil, db.User{}, err
+	}
+	u, err := d.UserByEmail(ctx, email)
+	if errors.Is(err, db.ErrNotFound) {
+		err = fmt.Errorf("no user with email %s", email)
+	}
+	if err != nil {
+		d.Close()
+		return nil, db.User{}, err
+	}
+	return d, u, nil
+}
+
 // findCourse resolves a course by numeric id or by code.
 func findCourse(ctx context.Context, d *db.DB, ref string) (db.Course, error) {
 	var c db.Course
@@ -165,21 +226,11 @@ func runToken(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if *email == "" {
-		return fmt.Errorf("%w: --email is required", errUsage)
-	}
-	d, err := openDB(ctx, *dataDir)
+	d, u, err := openForUser(ctx, *dataDir, *email)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	u, err := d.UserByEmail(ctx, *email)
-	if errors.Is(err, db.ErrNotFound) {
-		return fmt.Errorf("no user with email %s", *email)
-	}
-	if err != nil {
-		return err
-	}
 	token, hash := auth.NewAccessToken()
 	err = d.InTx(ctx, func(tx *db.Queries) error {
 		_, err := tx.InsertAccessToken(ctx, u.ID, hash, *name, time.Now())

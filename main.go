@@ -34,7 +34,7 @@ func commands() []command {
 	return []command{
 		{"serve", "[flags]", "run the web server and the job worker", runServe},
 		{"demo", "[flags]", "fill an empty database with deterministic demo data", runDemo},
-		{"user", "add --email E --name N [--site-admin] [--password-stdin]", "add a user", runUser},
+		{"user", "add --email E --name N [--site-admin] [--password-stdin] | link --email E [--base-url URL]", "add a user, or print a one-time set-password link for one", runUser},
 		{"course", "add --code C --name N [--term T] [--period P]... | list | edit ID|CODE [--code C] [--name N] [--term T] | remove ID|CODE --yes", "create, list, change or remove courses", runCourse},
 		{"member", "add --course ID|CODE --email E --role admin|teacher|ta|student [--period P] [--student-id ID]", "put a user in a course", runMember},
 		{"token", "create --email E [--name N]", "print a new personal access token for the API", runToken},

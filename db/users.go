@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -64,4 +66,97 @@ func (q *Queries) SetPassword(ctx context.Context, userID int64, hash string) er
 		return fmt.Errorf("db: set password of user %d: %w", userID, err)
 	}
 	return nil
+}
+
+// UserListItem is a user as Admin → Users lists them.
+type UserListItem struct {
+	User
+	Courses     int       // memberships, any role
+	LinkExpires time.Time // of the pending set-password link; zero when none
+}
+
+// userListSelect reads UserListItems; ?1 is now (a link expired by then is
+// not pending). The trigger of migration 0011 keeps at most one unused,
+// unrevoked link per user, so the join adds no rows.
+const userListSelect = `
+	SELECT u.id, u.email, u.name, u.given_name, u.family_name, u.password_hash, u.site_admin, u.disabled, u.created_at,
+	       (SELECT count(*) FROM memberships m WHERE m.user_id = u.id), l.expires_at
+	  FROM users u
+	  LEFT JOIN password_links l ON l.user_id = u.id AND l.used_at IS NULL AND l.revoked_at IS NULL AND l.expires_at > ?1`
+
+func scanUserListItem(s interface{ Scan(...any) error }) (UserListItem, error) {
+	var it UserListItem
+	var link sql.NullTime
+	err := s.Scan(&it.ID, &it.Email, &it.Name, &it.GivenName, &it.FamilyName, &it.PasswordHash, &it.SiteAdmin, &it.Disabled, &it.CreatedAt,
+		&it.Courses, &link)
+	it.LinkExpires = link.Time
+	return it, err
+}
+
+// likePattern matches search as a substring in LIKE ... ESCAPE '\' (which
+// ignores ASCII case): its own % and _ match only themselves.
+func likePattern(search string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(search) + "%"
+}
+
+// Users lists the users whose email or name contains search (any case; ""
+// lists all), by email, limit at a time from offset.
+func (q *Queries) Users(ctx context.Context, search string, now time.Time, limit, offset int) ([]UserListItem, error) {
+	rows, err := q.q.QueryContext(ctx, userListSelect+`
+		 WHERE ?2 = '' OR u.email LIKE ?3 ESCAPE '\' OR u.name LIKE ?3 ESCAPE '\'
+		 ORDER BY u.email LIMIT ?4 OFFSET ?5`, now.UTC(), search, likePattern(search), limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("db: list users matching %q: %w", search, err)
+	}
+	defer rows.Close()
+	var out []UserListItem
+	for rows.Next() {
+		it, err := scanUserListItem(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: list users matching %q: %w", search, err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// CountUsers counts the users Users lists for search.
+func (q *Queries) CountUsers(ctx context.Context, search string) (int, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `
+		SELECT count(*) FROM users u WHERE ?1 = '' OR u.email LIKE ?2 ESCAPE '\' OR u.name LIKE ?2 ESCAPE '\'`,
+		search, likePattern(search)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("db: count users matching %q: %w", search, err)
+	}
+	return n, nil
+}
+
+// UserListItemByID returns one user as Users lists them (a row to redraw).
+func (q *Queries) UserListItemByID(ctx context.Context, id int64, now time.Time) (UserListItem, error) {
+	it, err := scanUserListItem(q.q.QueryRowContext(ctx, userListSelect+` WHERE u.id = ?2`, now.UTC(), id))
+	if err != nil {
+		return UserListItem{}, notFound(err, fmt.Sprintf("user %d", id))
+	}
+	return it, nil
+}
+
+// SetUserDisabled disables or enables a user. A disabled user's sessions and
+// personal tokens stop working at once: both lookups check the flag.
+func (q *Queries) SetUserDisabled(ctx context.Context, id int64, disabled bool) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE id = ?`, disabled, id)
+	if err != nil {
+		return fmt.Errorf("db: set disabled of user %d: %w", id, err)
+	}
+	return rowAffected(res, fmt.Sprintf("set disabled of user %d", id))
+}
+
+// SetSiteAdmin makes a user a site admin or takes it away.
+func (q *Queries) SetSiteAdmin(ctx context.Context, id int64, admin bool) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE users SET site_admin = ? WHERE id = ?`, admin, id)
+	if err != nil {
+		return fmt.Errorf("db: set site admin of user %d: %w", id, err)
+	}
+	return rowAffected(res, fmt.Sprintf("set site admin of user %d", id))
 }

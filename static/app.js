@@ -13,7 +13,7 @@
     document.body.appendChild(toast);
     setTimeout(function () { toast.remove(); }, 6000);
   }
-  ["export-done", "export-notice"].forEach(function (name) {
+  ["export-done", "export-notice", "notice"].forEach(function (name) {
     document.addEventListener(name, function (e) { say(e.detail && e.detail.value); });
   });
   // A failed htmx request shows its sentence instead of failing silently.

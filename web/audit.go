@@ -18,6 +18,9 @@ var auditWords = map[string]string{
 	"import.upload": "Uploaded an archive to import", "course.import": "Imported a course",
 	"course.create": "Created a course", "course.edit": "Changed a course", "course.remove": "Removed a course",
 	"period.add": "Added a period", "period.rename": "Renamed a period", "period.move": "Moved a period", "period.remove": "Removed a period",
+	"user.disable": "Disabled a user", "user.enable": "Enabled a user", "user.promote": "Made a site admin",
+	"user.demote": "Removed a site admin", "user.link": "Made a set-password link", "user.link.revoke": "Revoked a set-password link",
+	"user.password": "Set a password with a link", actionBadLink: "Opened an expired or unknown set-password link",
 }
 
 func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, error) {

@@ -25,7 +25,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	}
 	if status >= 500 {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		s.log.Error("request failed", "method", c.Request().Method, "path", loggedPath(c.Request()), "err", err)
 	}
 	switch status {
 	case http.StatusNotFound:
@@ -50,6 +50,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		http.StatusNotFound:         "Not found",
 		http.StatusMethodNotAllowed: "Not allowed",
 		http.StatusConflict:         "Already done",
+		http.StatusGone:             "This link has expired",
 		http.StatusTooManyRequests:  "Too many attempts",
 	}[status]
 	if heading == "" {

@@ -46,7 +46,7 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				s.log.Error("panic", "path", c.Request().URL.Path, "panic", r, "stack", string(debug.Stack()))
+				s.log.Error("panic", "path", loggedPath(c.Request()), "panic", r, "stack", string(debug.Stack()))
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
@@ -66,7 +66,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if res.Status >= 500 {
 			level = slog.LevelError
 		}
-		attrs := []any{"method", req.Method, "path", req.URL.Path, "status", res.Status,
+		attrs := []any{"method", req.Method, "path", loggedPath(req), "status", res.Status,
 			"bytes", res.Size, "ms", time.Since(start).Milliseconds(), "ip", c.RealIP()}
 		if u := currentUser(c); u != nil {
 			attrs = append(attrs, "user", u.ID)
@@ -77,6 +77,15 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		s.log.Log(req.Context(), level, "http", attrs...)
 		return nil
 	}
+}
+
+// loggedPath is a request's path as the log shows it: a set-password link
+// works for anyone who holds it, so its token stays out of the log.
+func loggedPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/password/") {
+		return "/password/<token>"
+	}
+	return r.URL.Path
 }
 
 // csp allows only our own scripts and styles: htmx is configured (views.Layout)

@@ -129,6 +129,24 @@ func roleMatrix(f *fixture) map[string]routeRule {
 	siteAdminAPIAction := [9]int{unauth, forb, forb, forb, forb, forb, yes, unauth, forb}
 	siteAdminCourseAPIAction := [9]int{unauth, nf, nf, forb, forb, forb, yes, unauth, forb}
 	form := func(s string) func() string { return func() string { return s } }
+	// Account actions act on a user of their own, so they change no caller;
+	// each call of a set-password route gets a fresh link of another user.
+	targetID := f.addUser("matrix-target@test.edu", false)
+	target := fmt.Sprintf("/admin/users/%d", targetID)
+	linkUser := f.addUser("matrix-link@test.edu", false)
+	newLink := func(userID int64) string {
+		token, hash := auth.NewLinkToken()
+		err := f.db.InTx(ctx, func(tx *db.Queries) error {
+			_, err := tx.InsertPasswordLink(ctx, db.PasswordLink{UserID: userID, TokenHash: hash, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)})
+			return err
+		})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return token
+	}
+	passwordPage := func() string { return "/password/" + newLink(linkUser) }
+	revokable := func() string { newLink(targetID); return target + "/link/revoke" }
 	return map[string]routeRule{
 		"GET /admin/courses": {fixed("/admin/courses"), siteAdminPage, false, nil},
 		"POST /admin/courses": {fixed("/admin/courses"), siteAdminAction, false,
@@ -161,6 +179,17 @@ func roleMatrix(f *fixture) map[string]routeRule {
 		"GET /admin/imports/:iid": {fixed(fmt.Sprintf("/admin/imports/%d", im.ID)), siteAdminPage, false, nil},
 		"POST /admin/imports":     {fixed("/admin/imports"), [9]int{unauth, nf, nf, nf, nf, nf, http.StatusBadRequest, forb, forb}, false, nil},
 		"GET /courses/:id":        {fixed("/courses/" + course), [9]int{see, nf, nf, see, see, see, see, see, see}, false, nil},
+
+		"GET /admin/users":                   {fixed("/admin/users"), siteAdminPage, false, nil},
+		"POST /admin/users/:uid/disable":     {fixed(target + "/disable"), siteAdminAction, false, nil},
+		"POST /admin/users/:uid/enable":      {fixed(target + "/enable"), siteAdminAction, false, nil},
+		"POST /admin/users/:uid/promote":     {fixed(target + "/promote"), siteAdminAction, false, nil},
+		"POST /admin/users/:uid/demote":      {fixed(target + "/demote"), siteAdminAction, false, nil},
+		"POST /admin/users/:uid/link":        {fixed(target + "/link"), siteAdminAction, false, nil},
+		"POST /admin/users/:uid/link/revoke": {revokable, siteAdminAction, false, nil},
+		"GET /password/:token":               {passwordPage, [9]int{ok, ok, ok, ok, ok, ok, ok, ok, ok}, false, nil},
+		"POST /password/:token": {passwordPage, [9]int{see, see, see, see, see, see, see, forb, forb}, true,
+			func() string { return "password=matrix+password&repeat=matrix+password" }},
 
 		"GET /files/:token/:name":  {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},
 		"HEAD /files/:token/:name": {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},

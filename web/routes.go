@@ -24,6 +24,8 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/signin", s.signInForm)
 	e.POST("/signin", s.signIn)
 	e.POST("/signout", s.signOut)
+	e.GET("/password/:token", s.passwordForm)
+	e.POST("/password/:token", s.setPassword)
 
 	pages := e.Group("", s.requireUser)
 	pages.GET("/courses", s.courseList)
@@ -35,6 +37,13 @@ func (s *Server) routes() *echo.Echo {
 	admin.POST("/imports", s.uploadImport)
 	admin.GET("/imports/:iid", s.importFragment)
 	admin.GET("/audit", s.siteAudit)
+	admin.GET("/users", s.usersPage)
+	admin.POST("/users/:uid/disable", s.userAction("disable"))
+	admin.POST("/users/:uid/enable", s.userAction("enable"))
+	admin.POST("/users/:uid/promote", s.userAction("promote"))
+	admin.POST("/users/:uid/demote", s.userAction("demote"))
+	admin.POST("/users/:uid/link", s.createPasswordLink)
+	admin.POST("/users/:uid/link/revoke", s.userAction("revoke-link"))
 
 	e.GET("/files/:token/:name", s.download)
 	e.HEAD("/files/:token/:name", s.download)

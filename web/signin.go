@@ -60,7 +60,17 @@ func (s *Server) signIn(c echo.Context) error {
 		s.audit(c, db.AuditEvent{Action: "signin.failed", Subject: email})
 		return s.render(c, http.StatusUnauthorized, views.SignIn(s.page(c, "Sign in"), email, "That email and password do not match an account. Check both and try again.", next))
 	}
-	// A new session token at sign-in, so a token planted before cannot ride along.
+	if err := s.startSession(c, u); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, safeNext(next))
+}
+
+// startSession signs u in on this request's session and audits it. A new
+// session token at sign-in, so a token planted before cannot ride along, and
+// a new CSRF token with it.
+func (s *Server) startSession(c echo.Context, u db.User) error {
+	ctx := c.Request().Context()
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
@@ -69,7 +79,7 @@ func (s *Server) signIn(c echo.Context) error {
 	s.sessions.Remove(ctx, sessCSRF)
 	c.Set(ctxUser, &u)
 	s.audit(c, db.AuditEvent{Action: "signin", Subject: u.Email})
-	return c.Redirect(http.StatusSeeOther, safeNext(next))
+	return nil
 }
 
 // Sign-in throttling: at most this many failures in throttleWindow.

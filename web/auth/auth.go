@@ -8,12 +8,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
 
 // MinPasswordLength is the shortest password HashPassword accepts.
 const MinPasswordLength = 8
+
+// MaxPasswordBytes is the longest password bcrypt takes (it refuses more).
+const MaxPasswordBytes = 72
 
 // ErrPasswordTooShort is returned for passwords under MinPasswordLength.
 var ErrPasswordTooShort = fmt.Errorf("password must be at least %d characters", MinPasswordLength)
@@ -62,6 +67,22 @@ func NewAccessToken() (token, hash string) {
 func HashAccessToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// PasswordLinkTTL is how long a set-password link works (once).
+const PasswordLinkTTL = 72 * time.Hour
+
+// NewLinkToken returns a new set-password link token and the hash to store:
+// 256 random bits, hashed like access tokens.
+func NewLinkToken() (token, hash string) {
+	token = RandomHex(32)
+	return token, HashAccessToken(token)
+}
+
+// PasswordLinkURL is the address of the set-password page of token on the
+// site at base (e.g. https://vault.example.edu).
+func PasswordLinkURL(base, token string) string {
+	return strings.TrimRight(base, "/") + "/password/" + token
 }
 
 // ErrBadCredentials is the one answer to a wrong email or a wrong password.
