@@ -16,6 +16,7 @@ var auditWords = map[string]string{
 	"export.delete": "Deleted an export", "export.keep": "Kept an export", "export.unkeep": "Let an export expire",
 	"file.store": "File stored", "file.download": "Downloaded", "file.expire": "File expired",
 	"import.upload": "Uploaded an archive to import", "course.import": "Imported a course",
+	"token.create": "Created a course token", "token.revoke": "Revoked a course token",
 }
 
 func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, error) {
@@ -26,6 +27,9 @@ func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, er
 	rows := make([]views.AuditRow, len(events))
 	for i, e := range events {
 		r := views.AuditRow{When: s.when(e.At), Who: e.UserEmail, Action: auditWords[e.Action], Subject: e.Subject, From: e.RemoteIP, Detail: e.Detail}
+		if r.Who == "" {
+			r.Who = e.Actor
+		}
 		if r.Who == "" {
 			r.Who = "the system"
 		}
