@@ -36,7 +36,7 @@ func commands() []command {
 		{"demo", "[flags]", "fill an empty database with deterministic demo data", runDemo},
 		{"user", "add --email E --name N [--site-admin] [--password-stdin]", "add a user", runUser},
 		{"member", "add --course ID|CODE --email E --role admin|teacher|ta|student [--period P] [--student-id ID]", "put a user in a course", runMember},
-		{"token", "create --email E [--name N]", "print a new personal access token for the API", runToken},
+		{"token", "create --email E [--name N] | create --course ID|CODE --name N", "print a new personal access token, or a course token for one course", runToken},
 		{"export", "course --course ID|CODE [--include-stdout] [--no-files] --out FILE | perfbook --course ID|CODE --out FILE", "write a course archive or performance book now", runExport},
 		{"verify", "FILE", "check a course archive's manifest and every checksum", runVerify},
 		{"import", "FILE [--code NEWCODE]", "restore a course archive as a new course", runImport},

@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// MaxCourseTokenName is the longest name a course token may have, in characters.
+const MaxCourseTokenName = 100
+
 // CourseToken is a token that acts on one course as its admin would, within
 // the routes web allows course tokens. Only its hash is stored.
 type CourseToken struct {
@@ -67,16 +70,18 @@ func (q *Queries) CourseTokens(ctx context.Context, courseID int64) ([]CourseTok
 	return out, rows.Err()
 }
 
-// RevokeCourseToken revokes token id of courseID; revoking it again keeps the
-// first time. A token of another course is ErrNotFound.
-func (q *Queries) RevokeCourseToken(ctx context.Context, courseID, id int64, now time.Time) error {
-	res, err := q.q.ExecContext(ctx, `
-		UPDATE course_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND course_id = ?`,
-		now.UTC(), id, courseID)
+// RevokeCourseToken revokes token id of courseID and returns its name;
+// revoking it again keeps the first time. A token of another course is
+// ErrNotFound.
+func (q *Queries) RevokeCourseToken(ctx context.Context, courseID, id int64, now time.Time) (string, error) {
+	var name string
+	err := q.q.QueryRowContext(ctx, `
+		UPDATE course_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND course_id = ?
+		RETURNING name`, now.UTC(), id, courseID).Scan(&name)
 	if err != nil {
-		return fmt.Errorf("db: revoke token %d of course %d: %w", id, courseID, err)
+		return "", notFound(err, fmt.Sprintf("revoke token %d of course %d", id, courseID))
 	}
-	return rowAffected(res, fmt.Sprintf("token %d of course %d", id, courseID))
+	return name, nil
 }
 
 // TouchCourseToken sets a token's last use to now unless it was set after

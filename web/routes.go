@@ -47,6 +47,11 @@ func (s *Server) routes() *echo.Echo {
 
 	course.GET("/audit", s.courseAudit, requireRole("admin"))
 
+	tokens := course.Group("/tokens", requireRole("admin"))
+	tokens.GET("", s.tokensPage)
+	tokens.POST("", s.createToken)
+	tokens.POST("/:tid/revoke", s.revokeToken)
+
 	archives := course.Group("/exports", requireRole("admin"))
 	archives.GET("", s.exportsTab)
 	archives.POST("", s.requestExport)
