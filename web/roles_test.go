@@ -116,6 +116,14 @@ func roleMatrix(f *fixture) map[string]routeRule {
 		"POST /admin/imports":     {fixed("/admin/imports"), [9]int{unauth, nf, nf, nf, nf, nf, http.StatusBadRequest, forb, forb}, false, nil},
 		"GET /courses/:id":        {fixed("/courses/" + course), [9]int{see, nf, nf, see, see, see, see, see, see}, false, nil},
 
+		"GET /courses/:id/tokens": {fixed("/courses/" + course + "/tokens"), adminPage, false, nil},
+		"POST /courses/:id/tokens": {fixed("/courses/" + course + "/tokens"), adminAction, false,
+			func() string { return "name=Matrix" }},
+		"POST /courses/:id/tokens/:tid/revoke": {func() string {
+			_, id := f.courseToken(f.course, "to revoke")
+			return fmt.Sprintf("/courses/%d/tokens/%d/revoke", f.course, id)
+		}, adminAction, false, nil},
+
 		"GET /files/:token/:name":  {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},
 		"HEAD /files/:token/:name": {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},
 
