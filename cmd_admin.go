@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"coursevault/db"
 	"coursevault/jobs"
@@ -214,6 +215,8 @@ func findCourse(ctx context.Context, d *db.DB, ref string) (db.Course, error) {
 	return c, err
 }
 
+// runToken prints a new token: a personal one acting as a user (--email) or
+// a course token acting on one course only (--course).
 func runToken(ctx context.Context, args []string, stdout io.Writer) error {
 	args, err := subcommand(args, "create")
 	if err != nil {
@@ -221,26 +224,70 @@ func runToken(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	f := newFlags("token create")
 	dataDir := f.dataDir()
-	email := f.String("email", "", "the user the token acts as")
-	name := f.String("name", "", "a note to recognise the token by")
+	email := f.String("email", "", "the user a personal token acts as")
+	courseRef := f.String("course", "", "course id or code a course token acts on")
+	name := f.String("name", "", "a name to recognise the token by (required with --course)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	d, u, err := openForUser(ctx, *dataDir, *email)
+	if (*email == "") == (*courseRef == "") {
+		return fmt.Errorf("%w: give exactly one of --email and --course", errUsage)
+	}
+	if *courseRef != "" && (strings.TrimSpace(*name) == "" || utf8.RuneCountInString(*name) > db.MaxCourseTokenName) {
+		return fmt.Errorf("%w: --name is required with --course (at most %d characters)", errUsage, db.MaxCourseTokenName)
+	}
+	d, err := openDB(ctx, *dataDir)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	token, hash := auth.NewAccessToken()
-	err = d.InTx(ctx, func(tx *db.Queries) error {
-		_, err := tx.InsertAccessToken(ctx, u.ID, hash, *name, time.Now())
-		return err
-	})
+	var token string
+	if *courseRef != "" {
+		token, err = createCourseToken(ctx, d, *courseRef, strings.TrimSpace(*name))
+	} else {
+		token, err = createAccessToken(ctx, d, *email, *name)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, token)
 	return nil
+}
+
+func createAccessToken(ctx context.Context, d *db.DB, email, name string) (string, error) {
+	u, err := d.UserByEmail(ctx, email)
+	if errors.Is(err, db.ErrNotFound) {
+		return "", fmt.Errorf("no user with email %s", email)
+	}
+	if err != nil {
+		return "", err
+	}
+	token, hash := auth.NewAccessToken()
+	err = d.InTx(ctx, func(tx *db.Queries) error {
+		_, err := tx.InsertAccessToken(ctx, u.ID, hash, name, time.Now())
+		return err
+	})
+	return token, err
+}
+
+// createCourseToken makes a course token with no creator (the CLI is run by
+// whoever holds the data directory) and audits it as the web page does.
+func createCourseToken(ctx context.Context, d *db.DB, ref, name string) (string, error) {
+	course, err := findCourse(ctx, d, ref)
+	if err != nil {
+		return "", err
+	}
+	token, hash := auth.NewCourseToken()
+	now := time.Now()
+	err = d.InTx(ctx, func(tx *db.Queries) error {
+		id, err := tx.InsertCourseToken(ctx, db.CourseToken{CourseID: course.ID, Name: name, CreatedAt: now}, hash)
+		if err != nil {
+			return err
+		}
+		return tx.InsertAuditEvent(ctx, db.AuditEvent{At: now, Action: "token.create", CourseID: course.ID, Subject: name,
+			Detail: fmt.Sprintf("token #%d", id), Actor: "the command line"})
+	})
+	return token, err
 }
 
 func runJobs(ctx context.Context, args []string, stdout io.Writer) error {

@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"coursevault/db"
+	"coursevault/web/auth"
 )
 
 // runCLI runs the command line in-process and returns exit code and output.
@@ -69,6 +72,54 @@ func TestCLI_userMemberToken(t *testing.T) {
 	code, out, _ := runCLI(t, "token", "create", "--data-dir", dir, "--email", "new@school.edu")
 	if code != 0 || !regexp.MustCompile(`^cvpat_[0-9a-f]{64}\n$`).MatchString(out) {
 		t.Fatalf("token: %d %q", code, out)
+	}
+}
+
+func TestCLI_tokenCreateForACourse(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--data-dir", dir, "--students", "2", "--assignments", "1", "--submissions", "1", "--static-files", "0"); code != 0 {
+		t.Fatalf("demo: %d %s", code, stderr)
+	}
+	var tokens []string
+	for _, ref := range []string{"1", "cs101"} {
+		code, out, stderr := runCLI(t, "token", "create", "--data-dir", dir, "--course", ref, "--name", "Autograder")
+		if code != 0 || !regexp.MustCompile(`^cvct_[0-9a-f]{64}\n$`).MatchString(out) {
+			t.Fatalf("token create --course %s: %d %q %s", ref, code, out, stderr)
+		}
+		tokens = append(tokens, strings.TrimSpace(out))
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := d.CourseTokenByHash(ctx, auth.HashAccessToken(tokens[1]))
+	events, _ := d.AuditEvents(ctx, 1, 1)
+	d.Close()
+	if err != nil || tok.CourseID != 1 || tok.Name != "Autograder" || tok.CreatedBy != 0 {
+		t.Fatalf("stored token %+v, %v", tok, err)
+	}
+	if len(events) != 1 || events[0].Action != "token.create" || events[0].Actor != "the command line" {
+		t.Fatalf("audit %+v", events)
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"both --email and --course", []string{"--course", "1", "--email", "a@b.c", "--name", "x"}, 2, "exactly one of --email and --course"},
+		{"neither", []string{"--name", "x"}, 2, "exactly one of --email and --course"},
+		{"no name", []string{"--course", "1"}, 2, "--name is required"},
+		{"a name too long", []string{"--course", "1", "--name", strings.Repeat("x", 101)}, 2, "at most 100"},
+		{"unknown course", []string{"--course", "NOPE", "--name", "x"}, 1, `no course "NOPE"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, stderr := runCLI(t, append([]string{"token", "create", "--data-dir", dir}, tt.args...)...)
+			if code != tt.code || !strings.Contains(stderr, tt.want) || out != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
+			}
+		})
 	}
 }
 

@@ -16,15 +16,16 @@ type AuditEvent struct {
 	Subject   string
 	RemoteIP  string
 	Detail    string
+	Actor     string // who acted when not a person (a course token); UserID is then 0
 	UserEmail string // filled in by AuditEvents
 }
 
 // InsertAuditEvent appends an event to the audit log.
 func (q *Queries) InsertAuditEvent(ctx context.Context, e AuditEvent) error {
 	_, err := q.q.ExecContext(ctx, `
-		INSERT INTO audit_events (at, user_id, action, course_id, subject, remote_ip, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.At.UTC(), nullID(e.UserID), e.Action, nullID(e.CourseID), e.Subject, e.RemoteIP, e.Detail)
+		INSERT INTO audit_events (at, user_id, action, course_id, subject, remote_ip, detail, actor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.At.UTC(), nullID(e.UserID), e.Action, nullID(e.CourseID), e.Subject, e.RemoteIP, e.Detail, e.Actor)
 	if err != nil {
 		return fmt.Errorf("db: audit %s: %w", e.Action, err)
 	}
@@ -35,7 +36,7 @@ func (q *Queries) InsertAuditEvent(ctx context.Context, e AuditEvent) error {
 func (q *Queries) AuditEvents(ctx context.Context, courseID int64, limit int) ([]AuditEvent, error) {
 	rows, err := q.q.QueryContext(ctx, `
 		SELECT e.id, e.at, coalesce(e.user_id, 0), e.action, coalesce(e.course_id, 0), e.subject, e.remote_ip, e.detail,
-		       coalesce(u.email, '')
+		       e.actor, coalesce(u.email, '')
 		  FROM audit_events e LEFT JOIN users u ON u.id = e.user_id
 		 WHERE ?1 = 0 OR e.course_id = ?1
 		 ORDER BY e.id DESC LIMIT ?2`, courseID, limit)
@@ -46,7 +47,7 @@ func (q *Queries) AuditEvents(ctx context.Context, courseID int64, limit int) ([
 	var out []AuditEvent
 	for rows.Next() {
 		var e AuditEvent
-		if err := rows.Scan(&e.ID, &e.At, &e.UserID, &e.Action, &e.CourseID, &e.Subject, &e.RemoteIP, &e.Detail, &e.UserEmail); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.UserID, &e.Action, &e.CourseID, &e.Subject, &e.RemoteIP, &e.Detail, &e.Actor, &e.UserEmail); err != nil {
 			return nil, fmt.Errorf("db: list audit events: %w", err)
 		}
 		out = append(out, e)

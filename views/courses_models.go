@@ -77,5 +77,6 @@ type CourseSettings struct {
 	Header  CourseHeader
 	Form    CourseForm
 	Periods PeriodsSection
+	Tokens  CourseTokens
 	Remove  *CourseRemoval // site admins only
 }

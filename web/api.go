@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"coursevault/db"
 )
 
 // apiCourse is one course in GET /api/courses.
@@ -16,8 +18,7 @@ type apiCourse struct {
 }
 
 func (s *Server) apiCourses(c echo.Context) error {
-	u := currentUser(c)
-	cs, err := s.db.StaffCourses(c.Request().Context(), u.ID, u.SiteAdmin)
+	cs, err := s.apiCourseList(c)
 	if err != nil {
 		return err
 	}
@@ -26,4 +27,19 @@ func (s *Server) apiCourses(c echo.Context) error {
 		out[i] = apiCourse{ID: sc.ID, Code: sc.Code, Name: sc.Name, Term: sc.Term, Role: sc.Role}
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// apiCourseList is the caller's courses: a course token sees only its own,
+// as its admin.
+func (s *Server) apiCourseList(c echo.Context) ([]db.StaffCourse, error) {
+	ctx := c.Request().Context()
+	if t := currentCourseToken(c); t != nil {
+		course, err := s.db.CourseByID(ctx, t.CourseID)
+		if err != nil {
+			return nil, err
+		}
+		return []db.StaffCourse{{Course: course, Role: db.RoleAdmin}}, nil
+	}
+	u := currentUser(c)
+	return s.db.StaffCourses(ctx, u.ID, u.SiteAdmin)
 }

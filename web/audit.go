@@ -21,6 +21,7 @@ var auditWords = map[string]string{
 	"user.disable": "Disabled a user", "user.enable": "Enabled a user", "user.promote": "Made a site admin",
 	"user.demote": "Removed a site admin", "user.link": "Made a set-password link", "user.link.revoke": "Revoked a set-password link",
 	"user.password": "Set a password with a link", actionBadLink: "Opened an expired or unknown set-password link",
+	"token.create": "Created a course token", "token.revoke": "Revoked a course token",
 }
 
 func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, error) {
@@ -31,6 +32,9 @@ func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, er
 	rows := make([]views.AuditRow, len(events))
 	for i, e := range events {
 		r := views.AuditRow{When: s.when(e.At), Who: e.UserEmail, Action: auditWords[e.Action], Subject: e.Subject, From: e.RemoteIP, Detail: e.Detail}
+		if r.Who == "" {
+			r.Who = e.Actor
+		}
 		if r.Who == "" {
 			r.Who = "the system"
 		}

@@ -20,8 +20,10 @@ import (
 // Keys of values the middleware puts in the echo.Context.
 const (
 	ctxUser   = "user"   // *db.User, when signed in
-	ctxBearer = "bearer" // true when authenticated by a personal access token
+	ctxBearer = "bearer" // true when authenticated by a personal access token or a course token
 	ctxCourse = "course" // *courseAccess, under /courses/:id and /api/courses/:id
+
+	ctxCourseToken = "course_token" // *db.CourseToken, when a course token authenticated (see tokenauth.go)
 )
 
 // Session keys.
@@ -68,7 +70,9 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		attrs := []any{"method", req.Method, "path", loggedPath(req), "status", res.Status,
 			"bytes", res.Size, "ms", time.Since(start).Milliseconds(), "ip", c.RealIP()}
-		if u := currentUser(c); u != nil {
+		if t := currentCourseToken(c); t != nil {
+			attrs = append(attrs, "course_token", t.ID)
+		} else if u := currentUser(c); u != nil {
 			attrs = append(attrs, "user", u.ID)
 		}
 		if err != nil && res.Status >= 500 {
@@ -105,20 +109,30 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // authenticate finds who is asking: a bearer token on /api/* and /files/*
-// (the API hands out download URLs), else the session.
+// (the API hands out download URLs), else the session. A course token
+// (cvct_...) is recognised on every path, so that its allowlist in
+// tokenauth.go, not the path, decides what it may call.
 // A bad bearer token is refused outright (401) rather than falling back to the
 // session, so API clients learn at once that their token is wrong.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" && (isAPI(c) || strings.HasPrefix(c.Request().URL.Path, "/files/")) {
-			token, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		token, bearer := strings.CutPrefix(h, "Bearer ")
+		token = strings.TrimSpace(token)
+		if bearer && strings.HasPrefix(token, auth.CourseTokenPrefix) {
+			if err := s.authenticateCourseToken(c, token); err != nil {
+				return err
+			}
+			return next(c)
+		}
+		if h != "" && (isAPI(c) || strings.HasPrefix(c.Request().URL.Path, "/files/")) {
+			if !bearer {
 				return echo.NewHTTPError(http.StatusUnauthorized, "use Authorization: Bearer <token>")
 			}
-			u, err := s.db.UserByTokenHash(ctx, auth.HashAccessToken(strings.TrimSpace(token)))
+			u, err := s.db.UserByTokenHash(ctx, auth.HashAccessToken(token))
 			if errors.Is(err, db.ErrNotFound) {
-				return echo.NewHTTPError(http.StatusUnauthorized, "the access token is not valid (revoked, expired or mistyped)")
+				return errBadToken
 			}
 			if err != nil {
 				return err
@@ -164,7 +178,7 @@ func (s *Server) csrfToken(c echo.Context) string {
 
 // checkCSRF requires, on every unsafe method of a browser session, the
 // session's token in the X-CSRF-Token header (htmx) or the _csrf form field.
-// Bearer-token API calls carry no cookies to ride on and need none.
+// Bearer-token API calls (either kind) carry no cookies to ride on and need none.
 func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		switch c.Request().Method {
@@ -224,7 +238,18 @@ func (s *Server) loadCourse(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		ctx := c.Request().Context()
 		u := currentUser(c)
-		course, role, err := s.db.CourseForUser(ctx, id, u.ID)
+		var course db.Course
+		var role string
+		if t := currentCourseToken(c); t != nil {
+			// A course token is its course's admin, and a stranger elsewhere.
+			if id != t.CourseID {
+				return echo.ErrNotFound
+			}
+			course, err = s.db.CourseByID(ctx, id)
+			role = db.RoleAdmin
+		} else {
+			course, role, err = s.db.CourseForUser(ctx, id, u.ID)
+		}
 		if errors.Is(err, db.ErrNotFound) {
 			return echo.ErrNotFound
 		}

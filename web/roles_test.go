@@ -190,6 +190,12 @@ func roleMatrix(f *fixture) map[string]routeRule {
 		"GET /password/:token":               {passwordPage, [9]int{ok, ok, ok, ok, ok, ok, ok, ok, ok}, false, nil},
 		"POST /password/:token": {passwordPage, [9]int{see, see, see, see, see, see, see, forb, forb}, true,
 			func() string { return "password=matrix+password&repeat=matrix+password" }},
+		"POST /courses/:id/settings/tokens": {fixed("/courses/" + course + "/settings/tokens"), adminAction, false,
+			func() string { return "name=Matrix" }},
+		"POST /courses/:id/settings/tokens/:tid/revoke": {func() string {
+			_, id := f.courseToken(f.course, "to revoke")
+			return fmt.Sprintf("/courses/%d/settings/tokens/%d/revoke", f.course, id)
+		}, adminAction, false, nil},
 
 		"GET /files/:token/:name":  {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},
 		"HEAD /files/:token/:name": {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},

@@ -66,6 +66,8 @@ func (s *Server) routes() *echo.Echo {
 	settings.POST("/periods/:pid/up", s.periodAction("up"))
 	settings.POST("/periods/:pid/down", s.periodAction("down"))
 	settings.POST("/periods/:pid/remove", s.periodAction("remove"))
+	settings.POST("/tokens", s.createToken)
+	settings.POST("/tokens/:tid/revoke", s.revokeToken)
 	course.POST("/remove", s.removeCourse, requireSiteAdminAction)
 
 	archives := course.Group("/exports", requireRole("admin"))

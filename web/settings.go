@@ -19,6 +19,7 @@ import (
 type settingsParts struct {
 	form        *views.CourseForm
 	periods     *views.PeriodsSection
+	tokens      *views.CourseTokens
 	removeTyped string
 	removeError string
 }
@@ -46,6 +47,13 @@ func (s *Server) renderSettings(c echo.Context, status int, parts settingsParts)
 			return err
 		}
 		page.Periods = ps
+	}
+	page.Tokens = views.CourseTokens{}
+	if parts.tokens != nil {
+		page.Tokens = *parts.tokens
+	}
+	if err := s.fillTokens(c, &page.Tokens); err != nil {
+		return err
 	}
 	if u := currentUser(c); u.SiteAdmin {
 		o, err := s.db.CourseOverviewByID(ctx, ca.Course.ID)

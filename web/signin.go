@@ -113,6 +113,9 @@ func (s *Server) audit(c echo.Context, e db.AuditEvent) {
 	if u := currentUser(c); u != nil && e.UserID == 0 {
 		e.UserID = u.ID
 	}
+	if t := currentCourseToken(c); t != nil {
+		e.Actor = tokenActor(t)
+	}
 	if ca := currentCourse(c); ca != nil && e.CourseID == 0 {
 		e.CourseID = ca.Course.ID
 	}

@@ -1,4 +1,4 @@
-// Package auth hashes passwords and makes personal access tokens: the
+// Package auth hashes passwords and makes access and course tokens: the
 // secrets coursevault keeps only as hashes.
 package auth
 
@@ -54,11 +54,18 @@ func CheckPassword(hash, password string) bool {
 // recognisable in logs and by secret scanners.
 const TokenPrefix = "cvpat_"
 
+// CourseTokenPrefix marks course tokens, which act on one course only; the
+// server tells the two kinds apart by it before looking either up.
+const CourseTokenPrefix = "cvct_"
+
 // NewAccessToken returns a new personal access token and the hash to store.
-func NewAccessToken() (token, hash string) {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails (crypto/rand)
-	token = TokenPrefix + hex.EncodeToString(b)
+func NewAccessToken() (token, hash string) { return newToken(TokenPrefix) }
+
+// NewCourseToken returns a new course token and the hash to store.
+func NewCourseToken() (token, hash string) { return newToken(CourseTokenPrefix) }
+
+func newToken(prefix string) (token, hash string) {
+	token = prefix + RandomHex(32)
 	return token, HashAccessToken(token)
 }
 
@@ -91,6 +98,6 @@ var ErrBadCredentials = errors.New("the email or password is not right")
 // RandomHex returns n random bytes as lowercase hex.
 func RandomHex(n int) string {
 	b := make([]byte, n)
-	rand.Read(b)
+	rand.Read(b) // never fails (crypto/rand)
 	return hex.EncodeToString(b)
 }

@@ -39,3 +39,10 @@ func TestAccessTokens(t *testing.T) {
 		t.Fatalf("hash %q of %q", ha, a)
 	}
 }
+
+func TestCourseTokens_haveTheirOwnPrefix(t *testing.T) {
+	a, ha := NewCourseToken()
+	if !regexp.MustCompile(`^cvct_[0-9a-f]{64}$`).MatchString(a) || HashAccessToken(a) != ha {
+		t.Fatalf("course token %q hash %q", a, ha)
+	}
+}
