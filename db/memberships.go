@@ -105,3 +105,106 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// Member is a course's member as the People tab and a roster see them.
+type Member struct {
+	MembershipID int64
+	UserID       int64
+	Email        string
+	Name         string
+	GivenName    string
+	FamilyName   string
+	Role         string
+	PeriodID     int64 // 0: none
+	PeriodName   string
+	StudentID    string
+	LastSignIn   *time.Time // nil: never
+}
+
+// CourseMembers lists a course's members, staff first (admin, teacher, TA,
+// student), then by name.
+func (q *Queries) CourseMembers(ctx context.Context, courseID int64) ([]Member, error) {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT m.id, u.id, u.email, u.name, u.given_name, u.family_name, m.role,
+		       COALESCE(p.id, 0), COALESCE(p.name, ''), m.student_identifier, u.last_signin_at
+		  FROM memberships m
+		  JOIN users u ON u.id = m.user_id
+		  LEFT JOIN periods p ON p.id = m.period_id
+		 WHERE m.course_id = ?
+		 ORDER BY CASE m.role WHEN 'admin' THEN 0 WHEN 'teacher' THEN 1 WHEN 'ta' THEN 2 ELSE 3 END,
+		          u.name COLLATE NOCASE, u.email`, courseID)
+	if err != nil {
+		return nil, fmt.Errorf("db: list members of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var m Member
+		var last sql.NullTime
+		if err := rows.Scan(&m.MembershipID, &m.UserID, &m.Email, &m.Name, &m.GivenName, &m.FamilyName, &m.Role,
+			&m.PeriodID, &m.PeriodName, &m.StudentID, &last); err != nil {
+			return nil, fmt.Errorf("db: list members of course %d: %w", courseID, err)
+		}
+		if last.Valid {
+			t := last.Time
+			m.LastSignIn = &t
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: list members of course %d: %w", courseID, err)
+	}
+	return out, nil
+}
+
+// UpsertMembership puts a user in a course, or changes the role, period and
+// student id of a member.
+func (q *Queries) UpsertMembership(ctx context.Context, m Membership) error {
+	return upsertMembership(ctx, q.q.ExecContext, m)
+}
+
+const upsertMembershipSQL = `
+		INSERT INTO memberships (course_id, user_id, role, period_id, student_identifier, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (course_id, user_id) DO UPDATE
+		   SET role = excluded.role, period_id = excluded.period_id, student_identifier = excluded.student_identifier`
+
+// MembershipUpsert runs UpsertMembership with one prepared statement.
+type MembershipUpsert struct{ stmt *sql.Stmt }
+
+// PrepareUpsertMembership prepares UpsertMembership for many members; Close it when done.
+func (q *Queries) PrepareUpsertMembership(ctx context.Context) (*MembershipUpsert, error) {
+	stmt, err := q.q.PrepareContext(ctx, upsertMembershipSQL)
+	if err != nil {
+		return nil, fmt.Errorf("db: prepare upsert membership: %w", err)
+	}
+	return &MembershipUpsert{stmt}, nil
+}
+
+// Exec puts m's user in its course or changes their membership.
+func (p *MembershipUpsert) Exec(ctx context.Context, m Membership) error {
+	return upsertMembership(ctx, func(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+		return p.stmt.ExecContext(ctx, args...)
+	}, m)
+}
+
+// Close releases the statement.
+func (p *MembershipUpsert) Close() error { return p.stmt.Close() }
+
+func upsertMembership(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), m Membership) error {
+	_, err := exec(ctx, upsertMembershipSQL, m.CourseID, m.UserID, m.Role, nullID(m.PeriodID), m.StudentIdentifier, m.CreatedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("db: put user %d in course %d: %w", m.UserID, m.CourseID, err)
+	}
+	return nil
+}
+
+// DeleteMembership takes a user out of a course (the user stays).
+func (q *Queries) DeleteMembership(ctx context.Context, courseID, userID int64) error {
+	what := fmt.Sprintf("remove user %d from course %d", userID, courseID)
+	res, err := q.q.ExecContext(ctx, `DELETE FROM memberships WHERE course_id = ? AND user_id = ?`, courseID, userID)
+	if err != nil {
+		return fmt.Errorf("db: %s: %w", what, err)
+	}
+	return rowAffected(res, what)
+}

@@ -1,0 +1,307 @@
+package roster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"coursevault/db"
+)
+
+// Options change what a roster does.
+type Options struct {
+	// RemoveMissing removes members the file does not list, but only those
+	// whose role appears in the file (a students-only file never removes
+	// staff) and never Actor.
+	RemoveMissing bool
+	Actor         int64 // the user applying the file
+}
+
+// Person is one line of a preview: who, and for a change what changes.
+type Person struct {
+	Line      int // 0 for members to remove
+	Email     string
+	Name      string
+	Role      string
+	Period    string
+	StudentID string
+	Changes   []string // "role: student → ta", one per field that changes
+
+	userID     int64 // 0: a new user
+	periodNone bool  // the new period is none
+	given      string
+	family     string
+	rename     bool // the user's names change
+}
+
+// Preview is what applying a file would do.
+type Preview struct {
+	Add        []Person
+	Change     []Person
+	Unchanged  int
+	Remove     []Person
+	NewPeriods []string
+	// RemoveRoles are the roles removal may touch (with RemoveMissing).
+	RemoveRoles []string
+	Errors      []LineError
+}
+
+// Counts are what an apply did.
+type Counts struct {
+	Added     int `json:"added"`
+	Updated   int `json:"updated"`
+	Removed   int `json:"removed"`
+	Unchanged int `json:"unchanged"`
+}
+
+// Counts of a preview: what applying it would do.
+func (p Preview) Counts() Counts {
+	return Counts{Added: len(p.Add), Updated: len(p.Change), Removed: len(p.Remove), Unchanged: p.Unchanged}
+}
+
+// Plan compares f with the course's members and lists what applying it
+// would change. It writes nothing. People are matched by email; a new email
+// whose student id belongs to another member is an error naming that member.
+func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Options) (Preview, error) {
+	p := Preview{Errors: append([]LineError(nil), f.Errors...)}
+	members, err := q.CourseMembers(ctx, courseID)
+	if err != nil {
+		return Preview{}, err
+	}
+	periods, err := q.Periods(ctx, courseID)
+	if err != nil {
+		return Preview{}, err
+	}
+	byEmail := make(map[string]*db.Member, len(members))
+	byID := map[string]*db.Member{}
+	for i := range members {
+		m := &members[i]
+		byEmail[strings.ToLower(m.Email)] = m
+		if m.StudentID != "" {
+			byID[m.StudentID] = m
+		}
+	}
+	periodByKey := map[string]string{} // lower-case name → name as the course (or the file, when new) spells it
+	for _, pe := range periods {
+		periodByKey[strings.ToLower(pe.Name)] = pe.Name
+	}
+	// The student ids each listed member ends with, to allow swaps in one file.
+	idAfter := map[int64]string{}
+	for _, e := range f.Entries {
+		if m := byEmail[e.Email]; m != nil && e.StudentID != "" {
+			idAfter[m.UserID] = e.StudentID
+		}
+	}
+	// Users who are not members yet, in one query.
+	var outside []string
+	for _, e := range f.Entries {
+		if byEmail[e.Email] == nil {
+			outside = append(outside, e.Email)
+		}
+	}
+	users, err := q.UsersByEmails(ctx, outside)
+	if err != nil {
+		return Preview{}, err
+	}
+	listed := map[int64]bool{}
+	fileRoles := map[string]bool{}
+	for _, e := range f.Entries {
+		period := ""
+		if e.Period != "" {
+			key := strings.ToLower(e.Period)
+			if name, ok := periodByKey[key]; ok {
+				period = name
+			} else {
+				periodByKey[key] = e.Period
+				p.NewPeriods = append(p.NewPeriods, e.Period)
+				period = e.Period
+			}
+		}
+		m := byEmail[e.Email]
+		if e.StudentID != "" {
+			if holder := byID[e.StudentID]; holder != nil && (m == nil || holder.UserID != m.UserID) {
+				if after, ok := idAfter[holder.UserID]; !ok || after == e.StudentID {
+					p.Errors = append(p.Errors, LineError{e.Line, ColStudentID, fmt.Sprintf("student id %s belongs to %s", e.StudentID, who(holder))})
+					continue
+				}
+			}
+		}
+		if m == nil {
+			fileRoles[e.EffectiveRole()] = true
+			np := Person{Line: e.Line, Email: e.Email, Name: e.Name, Role: e.EffectiveRole(), Period: period, StudentID: e.StudentID,
+				given: e.GivenName, family: e.FamilyName}
+			if np.Name == "" {
+				np.Name, _, _ = strings.Cut(e.Email, "@")
+			}
+			if u, ok := users[e.Email]; ok {
+				np.userID = u.ID
+				np.rename = e.Name != "" && (u.Name != e.Name || u.GivenName != e.GivenName || u.FamilyName != e.FamilyName)
+			}
+			p.Add = append(p.Add, np)
+			continue
+		}
+		listed[m.UserID] = true
+		cp := Person{Line: e.Line, Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentID,
+			userID: m.UserID, given: m.GivenName, family: m.FamilyName}
+		if e.Role != "" {
+			fileRoles[e.Role] = true
+			if e.Role != m.Role {
+				cp.Changes = append(cp.Changes, fmt.Sprintf("role: %s → %s", m.Role, e.Role))
+				cp.Role = e.Role
+			}
+		} else {
+			fileRoles[m.Role] = true
+		}
+		switch {
+		case e.NoPeriod && m.PeriodID != 0:
+			cp.Changes = append(cp.Changes, fmt.Sprintf("period: %s → none", m.PeriodName))
+			cp.Period, cp.periodNone = "", true
+		case period != "" && period != m.PeriodName:
+			cp.Changes = append(cp.Changes, fmt.Sprintf("period: %s → %s", orNone(m.PeriodName), period))
+			cp.Period = period
+		}
+		if e.StudentID != "" && e.StudentID != m.StudentID {
+			cp.Changes = append(cp.Changes, fmt.Sprintf("student id: %s → %s", orNone(m.StudentID), e.StudentID))
+			cp.StudentID = e.StudentID
+		}
+		if e.Name != "" && (e.Name != m.Name || e.GivenName != m.GivenName || e.FamilyName != m.FamilyName) {
+			if e.Name != m.Name {
+				cp.Changes = append(cp.Changes, fmt.Sprintf("name: %s → %s", m.Name, e.Name))
+			} else {
+				cp.Changes = append(cp.Changes, fmt.Sprintf("name: %s, %s → %s, %s", m.FamilyName, m.GivenName, e.FamilyName, e.GivenName))
+			}
+			cp.Name, cp.given, cp.family, cp.rename = e.Name, e.GivenName, e.FamilyName, true
+		}
+		if len(cp.Changes) == 0 {
+			p.Unchanged++
+			continue
+		}
+		p.Change = append(p.Change, cp)
+	}
+	for _, r := range []string{db.RoleAdmin, db.RoleTeacher, db.RoleTA, db.RoleStudent} {
+		if fileRoles[r] {
+			p.RemoveRoles = append(p.RemoveRoles, r)
+		}
+	}
+	if opts.RemoveMissing {
+		for _, m := range members {
+			if listed[m.UserID] || !fileRoles[m.Role] || m.UserID == opts.Actor {
+				continue
+			}
+			p.Remove = append(p.Remove, Person{Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentID, userID: m.UserID})
+		}
+	}
+	sort.SliceStable(p.Errors, func(i, j int) bool { // by line; "and N more" last
+		li, lj := p.Errors[i].Line, p.Errors[j].Line
+		return li != 0 && (lj == 0 || li < lj)
+	})
+	return p, nil
+}
+
+func who(m *db.Member) string {
+	if m.Name == "" {
+		return m.Email
+	}
+	return fmt.Sprintf("%s <%s>", m.Name, m.Email)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// Apply plans f again inside one write transaction and, when the plan has no
+// errors, writes it: missing users (without a password: they cannot sign in
+// until they get one), missing periods, memberships. With errors it writes
+// nothing and returns the preview with them (and a zero Counts).
+func Apply(ctx context.Context, d *db.DB, courseID int64, f File, opts Options, now time.Time) (Preview, Counts, error) {
+	var p Preview
+	err := d.InTx(ctx, func(tx *db.Queries) error {
+		var err error
+		if p, err = Plan(ctx, tx, courseID, f, opts); err != nil || len(p.Errors) > 0 {
+			return err
+		}
+		return write(ctx, tx, courseID, p, now)
+	})
+	if err != nil || len(p.Errors) > 0 {
+		return p, Counts{}, err
+	}
+	return p, p.Counts(), nil
+}
+
+func write(ctx context.Context, tx *db.Queries, courseID int64, p Preview, now time.Time) error {
+	periods, err := tx.Periods(ctx, courseID)
+	if err != nil {
+		return err
+	}
+	periodID := map[string]int64{}
+	pos := 0
+	for _, pe := range periods {
+		periodID[pe.Name] = pe.ID
+		pos = max(pos, pe.Position)
+	}
+	for _, name := range p.NewPeriods {
+		pos++
+		if periodID[name], err = tx.InsertPeriod(ctx, db.Period{CourseID: courseID, Name: name, Position: pos}); err != nil {
+			return err
+		}
+	}
+	users, err := tx.PrepareInsertUser(ctx)
+	if err != nil {
+		return err
+	}
+	defer users.Close()
+	upsert, err := tx.PrepareUpsertMembership(ctx)
+	if err != nil {
+		return err
+	}
+	defer upsert.Close()
+	put := func(pp Person) error {
+		if pp.userID == 0 {
+			id, err := users.Exec(ctx, db.User{Email: pp.Email, Name: pp.Name, GivenName: pp.given, FamilyName: pp.family, CreatedAt: now})
+			if err != nil {
+				return err
+			}
+			pp.userID = id
+		} else if pp.rename {
+			if err := tx.UpdateUserNames(ctx, pp.userID, pp.Name, pp.given, pp.family); err != nil {
+				return err
+			}
+		}
+		return upsert.Exec(ctx, db.Membership{CourseID: courseID, UserID: pp.userID, Role: pp.Role,
+			PeriodID: periodID[pp.Period], StudentIdentifier: pp.StudentID, CreatedAt: now})
+	}
+	for _, pp := range p.Add {
+		if err := put(pp); err != nil {
+			return err
+		}
+	}
+	for _, pp := range p.Change {
+		if err := put(pp); err != nil {
+			return err
+		}
+	}
+	for _, pp := range p.Remove {
+		if err := tx.DeleteMembership(ctx, courseID, pp.userID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrRemoveSelf refuses to take the person acting out of the course.
+var ErrRemoveSelf = errors.New("you cannot remove yourself from the course")
+
+// Remove takes one member out of a course (the user stays). The actor
+// cannot remove themselves; a user who is not a member is db.ErrNotFound.
+func Remove(ctx context.Context, d *db.DB, courseID, userID, actor int64) error {
+	if userID == actor {
+		return ErrRemoveSelf
+	}
+	return d.InTx(ctx, func(tx *db.Queries) error { return tx.DeleteMembership(ctx, courseID, userID) })
+}
