@@ -16,6 +16,8 @@ var auditWords = map[string]string{
 	"export.delete": "Deleted an export", "export.keep": "Kept an export", "export.unkeep": "Let an export expire",
 	"file.store": "File stored", "file.download": "Downloaded", "file.expire": "File expired",
 	"import.upload": "Uploaded an archive to import", "course.import": "Imported a course",
+	"roster.apply": "Applied a roster file", "member.add": "Added a person", "member.change": "Changed a member",
+	"member.remove": "Removed a member",
 }
 
 func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, error) {

@@ -13,6 +13,7 @@ import (
 
 	"coursevault/db"
 	"coursevault/jobs/exports"
+	"coursevault/jobs/roster"
 	"coursevault/web/auth"
 )
 
@@ -100,6 +101,21 @@ func roleMatrix(f *fixture) map[string]routeRule {
 	adminAPIAction := [9]int{unauth, nf, nf, forb, forb, yes, yes, unauth, forb}
 	staffAPIAction := [9]int{unauth, nf, nf, yes, yes, yes, yes, unauth, forb}
 	archiveFile := [9]int{nf, nf, nf, nf, nf, ok, ok, unauth, nf}
+	people := "/courses/" + course + "/people"
+	adminStatus := func(st int) [9]int { return [9]int{unauth, nf, nf, forb, forb, st, st, forb, forb} }
+	// member returns the remove URL of a new member, made for each call.
+	member := func() string {
+		n++
+		email := fmt.Sprintf("member%d@test.edu", n)
+		if _, err := roster.AddOne(ctx, f.db, f.course, roster.Entry{Email: email}, roster.Options{}, time.Now()); err != nil {
+			f.t.Fatal(err)
+		}
+		u, err := f.db.UserByEmail(ctx, email)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return fmt.Sprintf("%s/%d/remove", people, u.ID)
+	}
 	return map[string]routeRule{
 		"GET /healthz":  {fixed("/healthz"), [9]int{ok, ok, ok, ok, ok, ok, ok, ok, ok}, false, nil},
 		"GET /static/*": {fixed("/static/app.css"), [9]int{ok, ok, ok, ok, ok, ok, ok, ok, ok}, false, nil},
@@ -115,6 +131,18 @@ func roleMatrix(f *fixture) map[string]routeRule {
 		"GET /admin/imports/:iid": {fixed(fmt.Sprintf("/admin/imports/%d", im.ID)), siteAdminPage, false, nil},
 		"POST /admin/imports":     {fixed("/admin/imports"), [9]int{unauth, nf, nf, nf, nf, nf, http.StatusBadRequest, forb, forb}, false, nil},
 		"GET /courses/:id":        {fixed("/courses/" + course), [9]int{see, nf, nf, see, see, see, see, see, see}, false, nil},
+
+		"GET /courses/:id/people": {fixed(people), adminPage, false, nil},
+		"POST /courses/:id/people": {fixed(people), adminStatus(see), false,
+			func() string { n++; return fmt.Sprintf("email=added%d@test.edu&role=student", n) }},
+		"POST /courses/:id/people/:uid": {fixed(fmt.Sprintf("%s/%d", people, f.users[asStudent])), adminAction, false,
+			func() string { return "role=student&period=" }},
+		"POST /courses/:id/people/:uid/remove":  {member, adminAction, false, func() string { return "confirm=1" }},
+		"POST /courses/:id/people/roster":       {fixed(people + "/roster"), adminStatus(http.StatusBadRequest), false, nil},
+		"POST /courses/:id/people/roster/apply": {fixed(people + "/roster/apply"), adminStatus(http.StatusGone), false, nil},
+		"GET /api/courses/:id/members":          {fixed("/api/courses/" + course + "/members"), staffAPI, false, nil},
+		"PUT /api/courses/:id/roster": {fixed("/api/courses/" + course + "/roster"),
+			[9]int{unauth, nf, nf, forb, forb, http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType, unauth, forb}, false, nil},
 
 		"GET /files/:token/:name":  {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},
 		"HEAD /files/:token/:name": {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},

@@ -47,6 +47,14 @@ func (s *Server) routes() *echo.Echo {
 
 	course.GET("/audit", s.courseAudit, requireRole("admin"))
 
+	people := course.Group("/people", requireRole("admin"))
+	people.GET("", s.peoplePage)
+	people.POST("", s.addPerson)
+	people.POST("/roster", s.previewRoster)
+	people.POST("/roster/apply", s.applyRoster)
+	people.POST("/:uid", s.changeMember)
+	people.POST("/:uid/remove", s.removeMember)
+
 	archives := course.Group("/exports", requireRole("admin"))
 	archives.GET("", s.exportsTab)
 	archives.POST("", s.requestExport)
@@ -58,6 +66,8 @@ func (s *Server) routes() *echo.Echo {
 	apiCourse.GET("/performance", s.apiBook)
 	apiCourse.POST("/performance/export", s.apiBookExport)
 	apiCourse.GET("/performance/exports", s.apiBookFiles)
+	apiCourse.GET("/members", s.apiMembers)
+	apiCourse.PUT("/roster", s.apiRoster, requireRole("admin"))
 	apiArchives := apiCourse.Group("/exports", requireRole("admin"))
 	apiArchives.GET("", s.apiListExports)
 	apiArchives.POST("", s.apiRequestExport)

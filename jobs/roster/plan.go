@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -148,6 +149,10 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 			userID: m.UserID, given: m.GivenName, family: m.FamilyName}
 		if e.Role != "" {
 			fileRoles[e.Role] = true
+			if e.Role != m.Role && m.UserID == opts.Actor {
+				p.Errors = append(p.Errors, LineError{e.Line, ColRole, "you cannot change your own role"})
+				continue
+			}
 			if e.Role != m.Role {
 				cp.Changes = append(cp.Changes, fmt.Sprintf("role: %s → %s", m.Role, e.Role))
 				cp.Role = e.Role
@@ -220,11 +225,21 @@ func orNone(s string) string {
 // until they get one), missing periods, memberships. With errors it writes
 // nothing and returns the preview with them (and a zero Counts).
 func Apply(ctx context.Context, d *db.DB, courseID int64, f File, opts Options, now time.Time) (Preview, Counts, error) {
+	return apply(ctx, d, courseID, f, opts, now, nil)
+}
+
+// apply is Apply; check, when set, may refuse the plan before anything is written.
+func apply(ctx context.Context, d *db.DB, courseID int64, f File, opts Options, now time.Time, check func(Preview) error) (Preview, Counts, error) {
 	var p Preview
 	err := d.InTx(ctx, func(tx *db.Queries) error {
 		var err error
 		if p, err = Plan(ctx, tx, courseID, f, opts); err != nil || len(p.Errors) > 0 {
 			return err
+		}
+		if check != nil {
+			if err := check(p); err != nil {
+				return err
+			}
 		}
 		return write(ctx, tx, courseID, p, now)
 	})
@@ -304,4 +319,68 @@ func Remove(ctx context.Context, d *db.DB, courseID, userID, actor int64) error 
 		return ErrRemoveSelf
 	}
 	return d.InTx(ctx, func(tx *db.Queries) error { return tx.DeleteMembership(ctx, courseID, userID) })
+}
+
+// Single-person edits are a one-entry roster, so they follow the same rules.
+var (
+	ErrAlreadyMember = errors.New("already a member of the course")
+	ErrNotMember     = errors.New("not a member of the course")
+)
+
+// AddOne adds one person (ErrAlreadyMember for a member). Line errors come
+// back in the preview, with nothing written.
+func AddOne(ctx context.Context, d *db.DB, courseID int64, e Entry, opts Options, now time.Time) (Preview, error) {
+	opts.RemoveMissing = false
+	p, _, err := apply(ctx, d, courseID, File{Entries: []Entry{e}}, opts, now, func(p Preview) error {
+		if len(p.Add) == 0 {
+			return ErrAlreadyMember
+		}
+		return nil
+	})
+	return p, err
+}
+
+// ChangeOne changes one member's role, period or student id (ErrNotMember
+// for someone who is not one).
+func ChangeOne(ctx context.Context, d *db.DB, courseID int64, e Entry, opts Options, now time.Time) (Preview, error) {
+	opts.RemoveMissing = false
+	p, _, err := apply(ctx, d, courseID, File{Entries: []Entry{e}}, opts, now, func(p Preview) error {
+		if len(p.Add) > 0 {
+			return ErrNotMember
+		}
+		return nil
+	})
+	return p, err
+}
+
+// PlanFile reads a roster and plans it: the preview the People tab, the API
+// and the CLI show. The error is a whole-file refusal (see Read).
+func PlanFile(ctx context.Context, q *db.Queries, courseID int64, r io.Reader, opts Options) (File, Preview, error) {
+	f, err := Read(r)
+	if err != nil {
+		return File{}, Preview{}, err
+	}
+	p, err := Plan(ctx, q, courseID, f, opts)
+	return f, p, err
+}
+
+// String says what an apply did, for the audit log and the CLI.
+func (n Counts) String() string {
+	return fmt.Sprintf("added %d, updated %d, removed %d, unchanged %d", n.Added, n.Updated, n.Removed, n.Unchanged)
+}
+
+// RoleList names roles for people: "students and TAs".
+func RoleList(roles []string) string {
+	words := map[string]string{db.RoleAdmin: "course admins", db.RoleTeacher: "teachers", db.RoleTA: "TAs", db.RoleStudent: "students"}
+	var out []string
+	for _, r := range roles {
+		out = append(out, words[r])
+	}
+	switch len(out) {
+	case 0:
+		return "nobody"
+	case 1:
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
 }

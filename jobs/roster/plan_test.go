@@ -173,3 +173,23 @@ func TestSingleEdits(t *testing.T) {
 		t.Errorf("remove self: %v", err)
 	}
 }
+
+func TestSingleEdits_refuseWrongTargets(t *testing.T) {
+	c := newCourse(t)
+	ctx := context.Background()
+	c.apply(firstRoster, Options{})
+	opts := Options{Actor: c.admin}
+	if _, err := AddOne(ctx, c.d, c.id, Entry{Email: "ada@school.edu"}, opts, testNow); !errors.Is(err, ErrAlreadyMember) {
+		t.Errorf("add a member: %v", err)
+	}
+	if _, err := ChangeOne(ctx, c.d, c.id, Entry{Email: "nobody@school.edu", Role: db.RoleTA}, opts, testNow); !errors.Is(err, ErrNotMember) {
+		t.Errorf("change a non-member: %v", err)
+	}
+	p, err := ChangeOne(ctx, c.d, c.id, Entry{Email: "boss@school.edu", Role: db.RoleStudent}, opts, testNow)
+	if err != nil || len(p.Errors) != 1 || p.Errors[0].Column != "role" {
+		t.Errorf("demote yourself: %v %v", err, p.Errors)
+	}
+	if _, err := c.d.UserByEmail(ctx, "nobody@school.edu"); !errors.Is(err, db.ErrNotFound) {
+		t.Error("a refused change created a user")
+	}
+}

@@ -25,10 +25,17 @@ const (
 	maxErrors = 1000
 )
 
-// ErrTooLarge and ErrTooManyRows refuse a whole file; their messages are for people.
+// FileError refuses a whole file (not one line); its message is for people.
+type FileError struct{ Msg string }
+
+func (e *FileError) Error() string { return e.Msg }
+
+func refuse(format string, args ...any) error { return &FileError{fmt.Sprintf(format, args...)} }
+
+// ErrTooLarge and ErrTooManyRows are the limits' refusals.
 var (
-	ErrTooLarge    = fmt.Errorf("the roster file is larger than %d MiB", MaxSize>>20)
-	ErrTooManyRows = fmt.Errorf("the roster file has more than %d people", MaxRows)
+	ErrTooLarge    error = &FileError{fmt.Sprintf("the roster file is larger than %d MiB", MaxSize>>20)}
+	ErrTooManyRows error = &FileError{fmt.Sprintf("the roster file has more than %d people", MaxRows)}
 )
 
 // Column names used in errors, as the README documents them.
@@ -153,9 +160,9 @@ var skipNames = map[string]bool{
 	"points":         true, "date": true, "duedate": true, "classaverage": true, "average": true,
 }
 
-// Read parses a roster, streaming. It fails only for the whole file (too
-// large, too many rows, no email column, unreadable); bad lines are collected
-// in File.Errors.
+// Read parses a roster, streaming. It fails only for the whole file: a
+// *FileError (too large, too many rows, no email column) or the reader's
+// error. Bad lines are collected in File.Errors.
 func Read(r io.Reader) (File, error) {
 	lr := &limitReader{r: r, left: MaxSize}
 	br := bufio.NewReaderSize(lr, 64<<10)
@@ -195,7 +202,7 @@ func Read(r io.Reader) (File, error) {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			if cols == nil {
-				return File{}, fmt.Errorf("the header line is not valid CSV: %v", pe.Err)
+				return File{}, refuse("the header line is not valid CSV: %s", csvReason(pe.Err))
 			}
 			addErr(LineError{Line: pe.StartLine, Message: "not valid CSV: " + csvReason(pe.Err)})
 			continue
@@ -236,7 +243,7 @@ func Read(r io.Reader) (File, error) {
 		}
 	}
 	if cols == nil {
-		return File{}, errors.New("the roster file is empty: it needs a header line with an email column")
+		return File{}, refuse("the roster file is empty: it needs a header line with an email column")
 	}
 	if dropped > 0 {
 		f.Errors = append(f.Errors, LineError{Message: fmt.Sprintf("and %d more bad lines", dropped)})
@@ -277,7 +284,7 @@ func readHeader(rec []string, f *File) ([]field, error) {
 		f.Columns = append(f.Columns, strings.TrimSpace(h))
 	}
 	if !seen[fEmail] && !seen[fLogin] {
-		return nil, errors.New(`the roster file has no email column: its first line must name the columns, one of them "email" (or "Email address", "SIS Login ID", "username")`)
+		return nil, refuse(`the roster file has no email column: its first line must name the columns, one of them "email" (or "Email address", "SIS Login ID", "username")`)
 	}
 	if seen[fEmail] { // a login id is only the email when there is no email column
 		for i := range cols {
@@ -326,7 +333,7 @@ func entry(rec []string, cols []field, line int, addErr func(LineError)) (e Entr
 	}
 	switch {
 	case name != "":
-		e.GivenName, e.FamilyName, e.Name = splitName(name)
+		e.GivenName, e.FamilyName, e.Name = SplitName(name)
 	case e.GivenName != "" || e.FamilyName != "":
 		e.Name = strings.TrimSpace(e.GivenName + " " + e.FamilyName)
 	}
@@ -351,10 +358,10 @@ func entry(rec []string, cols []field, line int, addErr func(LineError)) (e Entr
 	return e, false
 }
 
-// splitName reads one name cell: "Family, Given" (Canvas, sortable names)
+// SplitName reads one name cell: "Family, Given" (Canvas, sortable names)
 // or "Given Family", split at the last space (a two-word family name then
 // lands in the given name; the display name is kept whole either way).
-func splitName(s string) (given, family, display string) {
+func SplitName(s string) (given, family, display string) {
 	s = strings.Join(strings.Fields(s), " ")
 	if f, g, ok := strings.Cut(s, ","); ok {
 		f, g = strings.TrimSpace(f), strings.TrimSpace(g)
