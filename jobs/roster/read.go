@@ -374,7 +374,7 @@ func SplitName(s string) (given, family, display string) {
 }
 
 // IsEmail reports whether s is a bare email address (no display name, no
-// angle brackets) with a dotted or plain domain.
+// angle brackets) whose domain has a dot: "bob@school" is a typo at a school.
 func IsEmail(s string) bool {
 	if len(s) > 254 || !utf8.ValidString(s) || strings.ContainsAny(s, " <>\t") {
 		return false
@@ -384,7 +384,7 @@ func IsEmail(s string) bool {
 		return false
 	}
 	local, domain, _ := strings.Cut(s, "@")
-	return local != "" && domain != "" && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+	return local != "" && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
 func csvReason(err error) string {
