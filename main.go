@@ -36,6 +36,7 @@ func commands() []command {
 		{"demo", "[flags]", "fill an empty database with deterministic demo data", runDemo},
 		{"user", "add --email E --name N [--site-admin] [--password-stdin]", "add a user", runUser},
 		{"member", "add --course ID|CODE --email E --role admin|teacher|ta|student [--period P] [--student-id ID]", "put a user in a course", runMember},
+		{"roster", "import --course ID|CODE FILE.csv [--dry-run] [--remove-missing]", "add, change (and remove) a course's people from a CSV roster", runRoster},
 		{"token", "create --email E [--name N]", "print a new personal access token for the API", runToken},
 		{"export", "course --course ID|CODE [--include-stdout] [--no-files] --out FILE | perfbook --course ID|CODE --out FILE", "write a course archive or performance book now", runExport},
 		{"verify", "FILE", "check a course archive's manifest and every checksum", runVerify},
