@@ -181,6 +181,7 @@ func Read(r io.Reader) (File, error) {
 
 	var f File
 	var cols []field
+	var loginCol string // the header of a login id column read as the email
 	firstEmail := map[string]int{}
 	firstID := map[string]int{}
 	dropped := 0
@@ -214,13 +215,18 @@ func Read(r io.Reader) (File, error) {
 			if cols, err = readHeader(rec, &f); err != nil {
 				return File{}, err
 			}
+			for i, c := range cols {
+				if c == fLogin {
+					loginCol = strings.TrimSpace(rec[i])
+				}
+			}
 			continue
 		}
 		if rows++; rows > MaxRows {
 			return File{}, ErrTooManyRows
 		}
 		line, _ := cr.FieldPos(0)
-		e, skip := entry(rec, cols, line, addErr)
+		e, skip := entry(rec, cols, loginCol, line, addErr)
 		if skip {
 			continue
 		}
@@ -297,7 +303,8 @@ func readHeader(rec []string, f *File) ([]field, error) {
 }
 
 // entry reads one record; skip is true for rows that are not people.
-func entry(rec []string, cols []field, line int, addErr func(LineError)) (e Entry, skip bool) {
+// A bad email read from a login id column names that column ("SIS Login ID").
+func entry(rec []string, cols []field, loginCol string, line int, addErr func(LineError)) (e Entry, skip bool) {
 	e.Line = line
 	var name, role, emailCol string
 	for i, v := range rec {
@@ -306,8 +313,10 @@ func entry(rec []string, cols []field, line int, addErr func(LineError)) (e Entr
 		}
 		v = strings.TrimSpace(v)
 		switch cols[i] {
-		case fEmail, fLogin:
+		case fEmail:
 			e.Email, emailCol = strings.ToLower(v), ColEmail
+		case fLogin:
+			e.Email, emailCol = strings.ToLower(v), loginCol
 		case fName:
 			name = v
 		case fGiven:

@@ -173,3 +173,14 @@ func TestRead_manyBadLinesAreCapped(t *testing.T) {
 		t.Errorf("%d errors, last %v", len(f.Errors), f.Errors[len(f.Errors)-1])
 	}
 }
+
+func TestRead_loginIDThatIsNoEmailNamesItsColumn(t *testing.T) {
+	f, err := Read(strings.NewReader("Student,SIS Login ID\n\"Lee, Ann\",alee\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []LineError{{2, "SIS Login ID", `"alee" is not an email address`}}
+	if !reflect.DeepEqual(f.Errors, want) {
+		t.Errorf("errors %v, want %v", f.Errors, want)
+	}
+}
