@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -32,12 +30,8 @@ func runRoster(ctx context.Context, args []string, stdout io.Writer) error {
 	if *courseRef == "" || file == "" {
 		return fmt.Errorf("%w: give --course and one CSV file", errUsage)
 	}
-	in, err := os.Open(file)
+	in, err := openInput(file)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return fmt.Errorf("cannot read %s: %v", file, pe.Err)
-		}
 		return err
 	}
 	defer in.Close()

@@ -108,29 +108,14 @@ func nullID(id int64) any {
 
 // Member is a course's member as the People tab and a roster see them.
 type Member struct {
-	MembershipID int64
-	UserID       int64
-	Email        string
-	Name         string
-	GivenName    string
-	FamilyName   string
-	Role         string
-	PeriodID     int64 // 0: none
-	PeriodName   string
-	StudentID    string
-	LastSignIn   *time.Time // nil: never
+	MemberRow
+	LastSignIn *time.Time // nil: never
 }
 
 // CourseMembers lists a course's members, staff first (admin, teacher, TA,
 // student), then by name.
 func (q *Queries) CourseMembers(ctx context.Context, courseID int64) ([]Member, error) {
-	rows, err := q.q.QueryContext(ctx, `
-		SELECT m.id, u.id, u.email, u.name, u.given_name, u.family_name, m.role,
-		       COALESCE(p.id, 0), COALESCE(p.name, ''), m.student_identifier, u.last_signin_at
-		  FROM memberships m
-		  JOIN users u ON u.id = m.user_id
-		  LEFT JOIN periods p ON p.id = m.period_id
-		 WHERE m.course_id = ?
+	rows, err := q.q.QueryContext(ctx, `SELECT `+memberColumns+`, u.last_signin_at`+memberFrom+`
 		 ORDER BY CASE m.role WHEN 'admin' THEN 0 WHEN 'teacher' THEN 1 WHEN 'ta' THEN 2 ELSE 3 END,
 		          u.name COLLATE NOCASE, u.email`, courseID)
 	if err != nil {
@@ -139,17 +124,17 @@ func (q *Queries) CourseMembers(ctx context.Context, courseID int64) ([]Member, 
 	defer rows.Close()
 	var out []Member
 	for rows.Next() {
-		var m Member
 		var last sql.NullTime
-		if err := rows.Scan(&m.MembershipID, &m.UserID, &m.Email, &m.Name, &m.GivenName, &m.FamilyName, &m.Role,
-			&m.PeriodID, &m.PeriodName, &m.StudentID, &last); err != nil {
+		m, err := scanMemberRow(rows, &last)
+		if err != nil {
 			return nil, fmt.Errorf("db: list members of course %d: %w", courseID, err)
 		}
+		mm := Member{MemberRow: m}
 		if last.Valid {
-			t := last.Time
-			m.LastSignIn = &t
+			t := last.Time.UTC()
+			mm.LastSignIn = &t
 		}
-		out = append(out, m)
+		out = append(out, mm)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("db: list members of course %d: %w", courseID, err)

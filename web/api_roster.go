@@ -27,7 +27,7 @@ func (s *Server) apiMembers(c echo.Context) error {
 	}
 	out := make([]apiMember, len(members))
 	for i, m := range members {
-		out[i] = apiMember{Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentID}
+		out[i] = apiMember{Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentIdentifier}
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -45,7 +45,7 @@ func (s *Server) peopleData(c echo.Context) ([]db.Member, []string, error) {
 func (s *Server) memberRow(c echo.Context, m db.Member, periods []string) views.MemberRow {
 	base := fmt.Sprintf("%s/%d", peopleURL(currentCourse(c)), m.UserID)
 	r := views.MemberRow{ID: fmt.Sprintf("member-%d", m.UserID), Name: m.Name, Email: m.Email, Role: m.Role, Period: m.PeriodName,
-		StudentID: m.StudentID, Periods: periods, ChangeURL: base, CSRFToken: s.csrfToken(c), Never: m.LastSignIn == nil}
+		StudentID: m.StudentIdentifier, Periods: periods, ChangeURL: base, CSRFToken: s.csrfToken(c), Never: m.LastSignIn == nil}
 	if m.LastSignIn != nil {
 		r.LastSignIn = s.when(*m.LastSignIn)
 	}

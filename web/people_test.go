@@ -58,7 +58,7 @@ func (f *fixture) memberEmails() string {
 	}
 	var out []string
 	for _, m := range ms {
-		out = append(out, m.Email+"/"+m.Role+"/"+m.PeriodName+"/"+m.StudentID)
+		out = append(out, m.Email+"/"+m.Role+"/"+m.PeriodName+"/"+m.StudentIdentifier)
 	}
 	return strings.Join(out, " ")
 }

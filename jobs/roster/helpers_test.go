@@ -97,7 +97,7 @@ func (c *course) members() string {
 	}
 	var out []string
 	for _, m := range ms {
-		out = append(out, strings.Join([]string{m.Email, m.Name, m.Role, m.PeriodName, m.StudentID}, " "))
+		out = append(out, strings.Join([]string{m.Email, m.Name, m.Role, m.PeriodName, m.StudentIdentifier}, " "))
 	}
 	return strings.Join(out, "\n")
 }

@@ -81,8 +81,8 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 	for i := range members {
 		m := &members[i]
 		byEmail[strings.ToLower(m.Email)] = m
-		if m.StudentID != "" {
-			byID[m.StudentID] = m
+		if m.StudentIdentifier != "" {
+			byID[m.StudentIdentifier] = m
 		}
 	}
 	periodByKey := map[string]string{} // lower-case name → name as the course (or the file, when new) spells it
@@ -145,7 +145,7 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 			continue
 		}
 		listed[m.UserID] = true
-		cp := Person{Line: e.Line, Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentID,
+		cp := Person{Line: e.Line, Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentIdentifier,
 			userID: m.UserID, given: m.GivenName, family: m.FamilyName}
 		if e.Role != "" {
 			fileRoles[e.Role] = true
@@ -168,8 +168,8 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 			cp.Changes = append(cp.Changes, fmt.Sprintf("period: %s → %s", orNone(m.PeriodName), period))
 			cp.Period = period
 		}
-		if e.StudentID != "" && e.StudentID != m.StudentID {
-			cp.Changes = append(cp.Changes, fmt.Sprintf("student id: %s → %s", orNone(m.StudentID), e.StudentID))
+		if e.StudentID != "" && e.StudentID != m.StudentIdentifier {
+			cp.Changes = append(cp.Changes, fmt.Sprintf("student id: %s → %s", orNone(m.StudentIdentifier), e.StudentID))
 			cp.StudentID = e.StudentID
 		}
 		if e.Name != "" && (e.Name != m.Name || e.GivenName != m.GivenName || e.FamilyName != m.FamilyName) {
@@ -196,7 +196,7 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 			if listed[m.UserID] || !fileRoles[m.Role] || m.UserID == opts.Actor {
 				continue
 			}
-			p.Remove = append(p.Remove, Person{Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentID, userID: m.UserID})
+			p.Remove = append(p.Remove, Person{Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentIdentifier, userID: m.UserID})
 		}
 	}
 	sort.SliceStable(p.Errors, func(i, j int) bool { // by line; "and N more" last
