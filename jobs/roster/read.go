@@ -168,6 +168,8 @@ func Read(r io.Reader) (File, error) {
 	br := bufio.NewReaderSize(lr, 64<<10)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
+	} else if len(b) >= 2 && (b[0] == 0xff && b[1] == 0xfe || b[0] == 0xfe && b[1] == 0xff) {
+		return File{}, refuse(`the roster file is UTF-16 text (Excel's "Unicode text"): save it as "CSV UTF-8" and upload that`)
 	}
 	head, _ := br.Peek(br.Size())
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
@@ -331,6 +333,12 @@ func entry(rec []string, cols []field, loginCol string, line int, addErr func(Li
 			e.Period = strings.TrimSpace(e.Period)
 		case fStudentID:
 			e.StudentID = v
+		}
+	}
+	for _, v := range rec {
+		if !utf8.ValidString(v) {
+			addErr(LineError{Line: line, Message: `the line is not UTF-8 text: save the file as "CSV UTF-8"`})
+			return e, true
 		}
 	}
 	label := normalise(name + e.GivenName + e.FamilyName)

@@ -149,6 +149,7 @@ func TestRead_wholeFileRefusals(t *testing.T) {
 		{"too large", big, "larger than 10 MiB"},
 		{"too many rows", many.String(), "more than 50000 people"},
 		{"bad header", "email,\"name\n", "header line is not valid CSV"},
+		{"UTF-16", "\xff\xfee\x00m\x00", "UTF-16"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,5 +183,15 @@ func TestRead_loginIDThatIsNoEmailNamesItsColumn(t *testing.T) {
 	want := []LineError{{2, "SIS Login ID", `"alee" is not an email address`}}
 	if !reflect.DeepEqual(f.Errors, want) {
 		t.Errorf("errors %v, want %v", f.Errors, want)
+	}
+}
+
+func TestRead_latin1LineIsABadLine(t *testing.T) {
+	f, err := Read(strings.NewReader("email,name\na@x.org,Jos\xe9\nb@x.org,Ann\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Errors) != 1 || f.Errors[0].Line != 2 || !strings.Contains(f.Errors[0].Message, "not UTF-8") || len(f.Entries) != 1 {
+		t.Errorf("errors %v, entries %v", f.Errors, f.Entries)
 	}
 }
