@@ -154,7 +154,11 @@ func TestPeople_removeMissingPreviewAndWholeFileRefusals(t *testing.T) {
 	if strings.Contains(body, "To remove") {
 		t.Error("removals listed without the box ticked")
 	}
-	res, body := c.uploadRoster(t, "name,role\nAnn,student\n", false)
+	res, body := c.uploadRoster(t, "email\n"+strings.Repeat("x", 10<<20), false)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "The file is larger than 10 MiB.") {
+		t.Errorf("too large: %d %s", res.StatusCode, regexp.MustCompile(`id="roster-error">[^<]*`).FindString(body))
+	}
+	res, body = c.uploadRoster(t, "name,role\nAnn,student\n", false)
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "The roster file has no email column") || !strings.Contains(body, `role="alert" id="roster-error"`) {
 		t.Errorf("no email column: %d", res.StatusCode)
 	}
