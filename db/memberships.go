@@ -3,8 +3,10 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -192,4 +194,32 @@ func (q *Queries) DeleteMembership(ctx context.Context, courseID, userID int64) 
 		return fmt.Errorf("db: %s: %w", what, err)
 	}
 	return rowAffected(res, what)
+}
+
+// SharedUsers returns, of the users with these emails, those whose names a
+// roster of courseID must not change: site admins and members of another
+// course. Keyed by lower-case email.
+func (q *Queries) SharedUsers(ctx context.Context, courseID int64, emails []string) (map[string]bool, error) {
+	list, err := json.Marshal(emails)
+	if err != nil {
+		return nil, fmt.Errorf("db: find users shared with other courses: %w", err)
+	}
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT u.email FROM users u
+		 WHERE u.email IN (SELECT value FROM json_each(?))
+		   AND (u.site_admin OR EXISTS (SELECT 1 FROM memberships o WHERE o.user_id = u.id AND o.course_id != ?))`,
+		string(list), courseID)
+	if err != nil {
+		return nil, fmt.Errorf("db: find users shared with other courses: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return nil, fmt.Errorf("db: find users shared with other courses: %w", err)
+		}
+		out[strings.ToLower(email)] = true
+	}
+	return out, rows.Err()
 }

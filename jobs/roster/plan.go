@@ -107,6 +107,16 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 	if err != nil {
 		return Preview{}, err
 	}
+	// A name in the file is the person's name only where they are nobody
+	// else's: not site admins, nor members of another course.
+	emails := make([]string, len(f.Entries))
+	for i, e := range f.Entries {
+		emails[i] = e.Email
+	}
+	shared, err := q.SharedUsers(ctx, courseID, emails)
+	if err != nil {
+		return Preview{}, err
+	}
 	listed := map[int64]bool{}
 	fileRoles := map[string]bool{}
 	for _, e := range f.Entries {
@@ -139,7 +149,11 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 			}
 			if u, ok := users[e.Email]; ok {
 				np.userID = u.ID
-				np.rename = e.Name != "" && (u.Name != e.Name || u.GivenName != e.GivenName || u.FamilyName != e.FamilyName)
+				np.rename = e.Name != "" && !shared[e.Email] && (u.Name != e.Name || u.GivenName != e.GivenName || u.FamilyName != e.FamilyName)
+				np.Name = u.Name
+				if np.rename {
+					np.Name = e.Name
+				}
 			}
 			p.Add = append(p.Add, np)
 			continue
@@ -172,7 +186,7 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 			cp.Changes = append(cp.Changes, fmt.Sprintf("student id: %s → %s", orNone(m.StudentIdentifier), e.StudentID))
 			cp.StudentID = e.StudentID
 		}
-		if e.Name != "" && (e.Name != m.Name || e.GivenName != m.GivenName || e.FamilyName != m.FamilyName) {
+		if e.Name != "" && !shared[e.Email] && (e.Name != m.Name || e.GivenName != m.GivenName || e.FamilyName != m.FamilyName) {
 			if e.Name != m.Name {
 				cp.Changes = append(cp.Changes, fmt.Sprintf("name: %s → %s", m.Name, e.Name))
 			} else {

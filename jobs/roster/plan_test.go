@@ -193,3 +193,34 @@ func TestSingleEdits_refuseWrongTargets(t *testing.T) {
 		t.Error("a refused change created a user")
 	}
 }
+
+func TestPlan_namesOfPeopleSharedWithOtherCoursesStay(t *testing.T) {
+	c := newCourse(t)
+	ctx := context.Background()
+	err := c.d.InTx(ctx, func(tx *db.Queries) error {
+		id, err := tx.InsertUser(ctx, db.User{Email: "dual@school.edu", Name: "Dual Member", CreatedAt: testNow})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.InsertMembership(ctx, db.Membership{CourseID: c.other, UserID: id, Role: db.RoleTeacher, CreatedAt: testNow}); err != nil {
+			return err
+		}
+		_, err = tx.InsertUser(ctx, db.User{Email: "root@school.edu", Name: "Site Admin", SiteAdmin: true, CreatedAt: testNow})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const file = "email,name,role\ndual@school.edu,Renamed Person,ta\nroot@school.edu,Someone Else,ta\n"
+	if _, n := c.apply(file, Options{}); n.Added != 2 {
+		t.Fatalf("%+v", n)
+	}
+	for email, name := range map[string]string{"dual@school.edu": "Dual Member", "root@school.edu": "Site Admin"} {
+		if u, _ := c.d.UserByEmail(ctx, email); u.Name != name {
+			t.Errorf("%s renamed to %q by a course's roster", email, u.Name)
+		}
+	}
+	if _, n := c.apply(file, Options{}); n != (Counts{Unchanged: 2}) {
+		t.Errorf("second apply: %+v", n)
+	}
+}
