@@ -109,13 +109,20 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 	}
 	// A name in the file is the person's name only where they are nobody
 	// else's: not site admins, nor members of another course.
-	emails := make([]string, len(f.Entries))
-	for i, e := range f.Entries {
-		emails[i] = e.Email
+	// Asked only for the names that differ: usually none.
+	var renames []string
+	for _, e := range f.Entries {
+		if m := byEmail[e.Email]; m != nil && namesDiffer(e, m.Name, m.GivenName, m.FamilyName) {
+			renames = append(renames, e.Email)
+		} else if u, ok := users[e.Email]; ok && m == nil && namesDiffer(e, u.Name, u.GivenName, u.FamilyName) {
+			renames = append(renames, e.Email)
+		}
 	}
-	shared, err := q.SharedUsers(ctx, courseID, emails)
-	if err != nil {
-		return Preview{}, err
+	shared := map[string]bool{}
+	if len(renames) > 0 {
+		if shared, err = q.SharedUsers(ctx, courseID, renames); err != nil {
+			return Preview{}, err
+		}
 	}
 	listed := map[int64]bool{}
 	fileRoles := map[string]bool{}
@@ -149,7 +156,7 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 			}
 			if u, ok := users[e.Email]; ok {
 				np.userID = u.ID
-				np.rename = e.Name != "" && !shared[e.Email] && (u.Name != e.Name || u.GivenName != e.GivenName || u.FamilyName != e.FamilyName)
+				np.rename = !shared[e.Email] && namesDiffer(e, u.Name, u.GivenName, u.FamilyName)
 				np.Name = u.Name
 				if np.rename {
 					np.Name = e.Name
@@ -186,7 +193,7 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 			cp.Changes = append(cp.Changes, fmt.Sprintf("student id: %s → %s", orNone(m.StudentIdentifier), e.StudentID))
 			cp.StudentID = e.StudentID
 		}
-		if e.Name != "" && !shared[e.Email] && (e.Name != m.Name || e.GivenName != m.GivenName || e.FamilyName != m.FamilyName) {
+		if !shared[e.Email] && namesDiffer(e, m.Name, m.GivenName, m.FamilyName) {
 			if e.Name != m.Name {
 				cp.Changes = append(cp.Changes, fmt.Sprintf("name: %s → %s", m.Name, e.Name))
 			} else {
@@ -218,6 +225,11 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 		return li != 0 && (lj == 0 || li < lj)
 	})
 	return p, nil
+}
+
+// namesDiffer reports whether e names someone otherwise than they are named.
+func namesDiffer(e Entry, name, given, family string) bool {
+	return e.Name != "" && (e.Name != name || e.GivenName != given || e.FamilyName != family)
 }
 
 func who(m *db.Member) string {
