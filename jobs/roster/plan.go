@@ -31,11 +31,10 @@ type Person struct {
 	StudentID string
 	Changes   []string // "role: student → ta", one per field that changes
 
-	userID     int64 // 0: a new user
-	periodNone bool  // the new period is none
-	given      string
-	family     string
-	rename     bool // the user's names change
+	userID int64 // 0: a new user
+	given  string
+	family string
+	rename bool // the user's names change
 }
 
 // Preview is what applying a file would do.
@@ -67,154 +66,22 @@ func (p Preview) Counts() Counts {
 // would change. It writes nothing. People are matched by email; a new email
 // whose student id belongs to another member is an error naming that member.
 func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Options) (Preview, error) {
-	p := Preview{Errors: append([]LineError(nil), f.Errors...)}
-	members, err := q.CourseMembers(ctx, courseID)
+	pl, err := newPlanner(ctx, q, courseID, f, opts)
 	if err != nil {
 		return Preview{}, err
 	}
-	periods, err := q.Periods(ctx, courseID)
-	if err != nil {
-		return Preview{}, err
-	}
-	byEmail := make(map[string]*db.Member, len(members))
-	byID := map[string]*db.Member{}
-	for i := range members {
-		m := &members[i]
-		byEmail[strings.ToLower(m.Email)] = m
-		if m.StudentIdentifier != "" {
-			byID[m.StudentIdentifier] = m
-		}
-	}
-	periodByKey := map[string]string{} // lower-case name → name as the course (or the file, when new) spells it
-	for _, pe := range periods {
-		periodByKey[strings.ToLower(pe.Name)] = pe.Name
-	}
-	// The student ids each listed member ends with, to allow swaps in one file.
-	idAfter := map[int64]string{}
 	for _, e := range f.Entries {
-		if m := byEmail[e.Email]; m != nil && e.StudentID != "" {
-			idAfter[m.UserID] = e.StudentID
-		}
+		pl.entry(e)
 	}
-	// Users who are not members yet, in one query.
-	var outside []string
-	for _, e := range f.Entries {
-		if byEmail[e.Email] == nil {
-			outside = append(outside, e.Email)
-		}
-	}
-	users, err := q.UsersByEmails(ctx, outside)
-	if err != nil {
-		return Preview{}, err
-	}
-	// A name in the file is the person's name only where they are nobody
-	// else's: not site admins, nor members of another course.
-	// Asked only for the names that differ: usually none.
-	var renames []string
-	for _, e := range f.Entries {
-		if m := byEmail[e.Email]; m != nil && namesDiffer(e, m.Name, m.GivenName, m.FamilyName) {
-			renames = append(renames, e.Email)
-		} else if u, ok := users[e.Email]; ok && m == nil && namesDiffer(e, u.Name, u.GivenName, u.FamilyName) {
-			renames = append(renames, e.Email)
-		}
-	}
-	shared := map[string]bool{}
-	if len(renames) > 0 {
-		if shared, err = q.SharedUsers(ctx, courseID, renames); err != nil {
-			return Preview{}, err
-		}
-	}
-	listed := map[int64]bool{}
-	fileRoles := map[string]bool{}
-	for _, e := range f.Entries {
-		period := ""
-		if e.Period != "" {
-			key := strings.ToLower(e.Period)
-			if name, ok := periodByKey[key]; ok {
-				period = name
-			} else {
-				periodByKey[key] = e.Period
-				p.NewPeriods = append(p.NewPeriods, e.Period)
-				period = e.Period
-			}
-		}
-		m := byEmail[e.Email]
-		if e.StudentID != "" {
-			if holder := byID[e.StudentID]; holder != nil && (m == nil || holder.UserID != m.UserID) {
-				if after, ok := idAfter[holder.UserID]; !ok || after == e.StudentID {
-					p.Errors = append(p.Errors, LineError{e.Line, ColStudentID, fmt.Sprintf("student id %s belongs to %s", e.StudentID, who(holder))})
-					continue
-				}
-			}
-		}
-		if m == nil {
-			fileRoles[e.EffectiveRole()] = true
-			np := Person{Line: e.Line, Email: e.Email, Name: e.Name, Role: e.EffectiveRole(), Period: period, StudentID: e.StudentID,
-				given: e.GivenName, family: e.FamilyName}
-			if np.Name == "" {
-				np.Name, _, _ = strings.Cut(e.Email, "@")
-			}
-			if u, ok := users[e.Email]; ok {
-				np.userID = u.ID
-				np.rename = !shared[e.Email] && namesDiffer(e, u.Name, u.GivenName, u.FamilyName)
-				np.Name = u.Name
-				if np.rename {
-					np.Name = e.Name
-				}
-			}
-			p.Add = append(p.Add, np)
-			continue
-		}
-		listed[m.UserID] = true
-		cp := Person{Line: e.Line, Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentIdentifier,
-			userID: m.UserID, given: m.GivenName, family: m.FamilyName}
-		if e.Role != "" {
-			fileRoles[e.Role] = true
-			if e.Role != m.Role && m.UserID == opts.Actor {
-				p.Errors = append(p.Errors, LineError{e.Line, ColRole, "you cannot change your own role"})
-				continue
-			}
-			if e.Role != m.Role {
-				cp.Changes = append(cp.Changes, fmt.Sprintf("role: %s → %s", m.Role, e.Role))
-				cp.Role = e.Role
-			}
-		} else {
-			fileRoles[m.Role] = true
-		}
-		switch {
-		case e.NoPeriod && m.PeriodID != 0:
-			cp.Changes = append(cp.Changes, fmt.Sprintf("period: %s → none", m.PeriodName))
-			cp.Period, cp.periodNone = "", true
-		case period != "" && period != m.PeriodName:
-			cp.Changes = append(cp.Changes, fmt.Sprintf("period: %s → %s", orNone(m.PeriodName), period))
-			cp.Period = period
-		}
-		if e.StudentID != "" && e.StudentID != m.StudentIdentifier {
-			cp.Changes = append(cp.Changes, fmt.Sprintf("student id: %s → %s", orNone(m.StudentIdentifier), e.StudentID))
-			cp.StudentID = e.StudentID
-		}
-		if !shared[e.Email] && namesDiffer(e, m.Name, m.GivenName, m.FamilyName) {
-			if e.Name != m.Name {
-				cp.Changes = append(cp.Changes, fmt.Sprintf("name: %s → %s", m.Name, e.Name))
-			} else {
-				cp.Changes = append(cp.Changes, fmt.Sprintf("name: %s, %s → %s, %s", m.FamilyName, m.GivenName, e.FamilyName, e.GivenName))
-			}
-			cp.Name, cp.given, cp.family, cp.rename = e.Name, e.GivenName, e.FamilyName, true
-		}
-		if len(cp.Changes) == 0 {
-			p.Unchanged++
-			continue
-		}
-		p.Change = append(p.Change, cp)
-	}
+	p := &pl.p
 	for _, r := range []string{db.RoleAdmin, db.RoleTeacher, db.RoleTA, db.RoleStudent} {
-		if fileRoles[r] {
+		if pl.fileRoles[r] {
 			p.RemoveRoles = append(p.RemoveRoles, r)
 		}
 	}
 	if opts.RemoveMissing {
-		for _, m := range members {
-			if listed[m.UserID] || !fileRoles[m.Role] || m.UserID == opts.Actor {
+		for _, m := range pl.members {
+			if pl.listed[m.UserID] || !pl.fileRoles[m.Role] || m.UserID == opts.Actor {
 				continue
 			}
 			p.Remove = append(p.Remove, Person{Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentIdentifier, userID: m.UserID})
@@ -224,7 +91,179 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 		li, lj := p.Errors[i].Line, p.Errors[j].Line
 		return li != 0 && (lj == 0 || li < lj)
 	})
-	return p, nil
+	return *p, nil
+}
+
+// planner holds what Plan compares a file with, and the preview it builds.
+type planner struct {
+	p       Preview
+	opts    Options
+	members []db.Member
+	byEmail map[string]*db.Member
+	byID    map[string]*db.Member // by student id
+	idAfter map[int64]string      // the student id a listed member ends with (swaps in one file)
+	periods map[string]string     // lower-case name → as the course (or, new, the file) spells it
+	users   map[string]db.User    // users with the file's emails who are not members
+	shared  map[string]bool       // people whose names the file must not change
+	listed  map[int64]bool        // members the file lists
+	// fileRoles are the roles the file gives or leaves; RemoveMissing
+	// removes only members in one of them.
+	fileRoles map[string]bool
+}
+
+func newPlanner(ctx context.Context, q *db.Queries, courseID int64, f File, opts Options) (*planner, error) {
+	pl := &planner{p: Preview{Errors: append([]LineError(nil), f.Errors...)}, opts: opts,
+		byEmail: map[string]*db.Member{}, byID: map[string]*db.Member{}, idAfter: map[int64]string{},
+		periods: map[string]string{}, listed: map[int64]bool{}, fileRoles: map[string]bool{}}
+	var err error
+	if pl.members, err = q.CourseMembers(ctx, courseID); err != nil {
+		return nil, err
+	}
+	periods, err := q.Periods(ctx, courseID)
+	if err != nil {
+		return nil, err
+	}
+	for _, pe := range periods {
+		pl.periods[strings.ToLower(pe.Name)] = pe.Name
+	}
+	for i := range pl.members {
+		m := &pl.members[i]
+		pl.byEmail[strings.ToLower(m.Email)] = m
+		if m.StudentIdentifier != "" {
+			pl.byID[m.StudentIdentifier] = m
+		}
+	}
+	var outside []string
+	for _, e := range f.Entries {
+		if m := pl.byEmail[e.Email]; m == nil {
+			outside = append(outside, e.Email)
+		} else if e.StudentID != "" {
+			pl.idAfter[m.UserID] = e.StudentID
+		}
+	}
+	if pl.users, err = q.UsersByEmails(ctx, outside); err != nil {
+		return nil, err
+	}
+	// A name in the file is the person's name only where they are nobody
+	// else's: not site admins, nor members of another course. Asked only
+	// for the names that differ: usually none.
+	var renames []string
+	for _, e := range f.Entries {
+		if m := pl.byEmail[e.Email]; m != nil && namesDiffer(e, m.Name, m.GivenName, m.FamilyName) {
+			renames = append(renames, e.Email)
+		} else if u, ok := pl.users[e.Email]; ok && m == nil && namesDiffer(e, u.Name, u.GivenName, u.FamilyName) {
+			renames = append(renames, e.Email)
+		}
+	}
+	pl.shared = map[string]bool{}
+	if len(renames) > 0 {
+		if pl.shared, err = q.SharedUsers(ctx, courseID, renames); err != nil {
+			return nil, err
+		}
+	}
+	return pl, nil
+}
+
+func (pl *planner) fail(e Entry, column, msg string) {
+	pl.p.Errors = append(pl.p.Errors, LineError{e.Line, column, msg})
+}
+
+// entry plans one person of the file.
+func (pl *planner) entry(e Entry) {
+	m := pl.byEmail[e.Email]
+	if m != nil {
+		pl.listed[m.UserID] = true
+	}
+	if e.StudentID != "" {
+		if holder := pl.byID[e.StudentID]; holder != nil && (m == nil || holder.UserID != m.UserID) {
+			if after, ok := pl.idAfter[holder.UserID]; !ok || after == e.StudentID {
+				pl.fail(e, ColStudentID, fmt.Sprintf("student id %s belongs to %s", e.StudentID, who(holder)))
+				return
+			}
+		}
+	}
+	if m == nil {
+		pl.add(e)
+	} else {
+		pl.change(e, m)
+	}
+}
+
+// period is the name of e's period as the course spells it; a new one is
+// listed to be created.
+func (pl *planner) period(e Entry) string {
+	if e.Period == "" {
+		return ""
+	}
+	key := strings.ToLower(e.Period)
+	if name, ok := pl.periods[key]; ok {
+		return name
+	}
+	pl.periods[key] = e.Period
+	pl.p.NewPeriods = append(pl.p.NewPeriods, e.Period)
+	return e.Period
+}
+
+func (pl *planner) add(e Entry) {
+	pl.fileRoles[e.EffectiveRole()] = true
+	np := Person{Line: e.Line, Email: e.Email, Name: e.Name, Role: e.EffectiveRole(), Period: pl.period(e), StudentID: e.StudentID,
+		given: e.GivenName, family: e.FamilyName}
+	if np.Name == "" {
+		np.Name, _, _ = strings.Cut(e.Email, "@")
+	}
+	if u, ok := pl.users[e.Email]; ok {
+		np.userID = u.ID
+		np.rename = !pl.shared[e.Email] && namesDiffer(e, u.Name, u.GivenName, u.FamilyName)
+		if !np.rename {
+			np.Name = u.Name
+		}
+	}
+	pl.p.Add = append(pl.p.Add, np)
+}
+
+func (pl *planner) change(e Entry, m *db.Member) {
+	cp := Person{Line: e.Line, Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentIdentifier,
+		userID: m.UserID, given: m.GivenName, family: m.FamilyName}
+	changed := func(what, from, to string) {
+		cp.Changes = append(cp.Changes, fmt.Sprintf("%s: %s → %s", what, from, to))
+	}
+	switch {
+	case e.Role == "":
+		pl.fileRoles[m.Role] = true
+	case e.Role != m.Role && m.UserID == pl.opts.Actor:
+		pl.fail(e, ColRole, "you cannot change your own role")
+		return
+	case e.Role != m.Role:
+		pl.fileRoles[e.Role] = true
+		changed("role", m.Role, e.Role)
+		cp.Role = e.Role
+	default:
+		pl.fileRoles[e.Role] = true
+	}
+	if period := pl.period(e); e.NoPeriod && m.PeriodID != 0 {
+		changed("period", m.PeriodName, "none")
+		cp.Period = ""
+	} else if period != "" && period != m.PeriodName {
+		changed("period", orNone(m.PeriodName), period)
+		cp.Period = period
+	}
+	if e.StudentID != "" && e.StudentID != m.StudentIdentifier {
+		changed("student id", orNone(m.StudentIdentifier), e.StudentID)
+		cp.StudentID = e.StudentID
+	}
+	if !pl.shared[e.Email] && namesDiffer(e, m.Name, m.GivenName, m.FamilyName) {
+		if e.Name != m.Name {
+			changed("name", m.Name, e.Name)
+		} else {
+			changed("name", m.FamilyName+", "+m.GivenName, e.FamilyName+", "+e.GivenName)
+		}
+		cp.Name, cp.given, cp.family, cp.rename = e.Name, e.GivenName, e.FamilyName, true
+	}
+	if len(cp.Changes) == 0 {
+		pl.p.Unchanged++
+		return
+	}
+	pl.p.Change = append(pl.p.Change, cp)
 }
 
 // namesDiffer reports whether e names someone otherwise than they are named.
