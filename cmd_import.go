@@ -25,12 +25,8 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if file == "" {
 		return fmt.Errorf("%w: give one archive file", errUsage)
 	}
-	in, err := os.Open(file)
+	in, err := openInput(file)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return fmt.Errorf("cannot read %s: %v", file, pe.Err)
-		}
 		return err
 	}
 	defer in.Close()
@@ -67,6 +63,17 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "  the archive holds no build/test output: results were restored with empty stdout")
 	}
 	return nil
+}
+
+// openInput opens a file named on the command line; a path error says
+// which file in one line.
+func openInput(file string) (*os.File, error) {
+	in, err := os.Open(file)
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return nil, fmt.Errorf("cannot read %s: %v", file, pe.Err)
+	}
+	return in, err
 }
 
 // splitFileArg takes the one positional argument (before or after the

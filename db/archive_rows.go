@@ -131,29 +131,40 @@ type MemberRow struct {
 	CreatedAt         time.Time
 }
 
-// EachMember calls fn with each member of a course, by membership id.
-func (q *Queries) EachMember(ctx context.Context, courseID int64, fn func(MemberRow) error) error {
-	rows, err := q.q.QueryContext(ctx, `
-		SELECT m.id, u.id, u.email, u.name, u.given_name, u.family_name, m.role,
-		       m.period_id, coalesce(p.name, ''), m.student_identifier, m.created_at
+// memberColumns and memberFrom select a course's MemberRows (scanMemberRow).
+const (
+	memberColumns = `m.id, u.id, u.email, u.name, u.given_name, u.family_name, m.role,
+		       m.period_id, coalesce(p.name, ''), m.student_identifier, m.created_at`
+	memberFrom = `
 		  FROM memberships m
 		  JOIN users u ON u.id = m.user_id
 		  LEFT JOIN periods p ON p.id = m.period_id
-		 WHERE m.course_id = ?
-		 ORDER BY m.id`, courseID)
+		 WHERE m.course_id = ?`
+)
+
+// scanMemberRow reads memberColumns, then extra.
+func scanMemberRow(s interface{ Scan(...any) error }, extra ...any) (MemberRow, error) {
+	var m MemberRow
+	var period sql.NullInt64
+	err := s.Scan(append([]any{&m.ID, &m.UserID, &m.Email, &m.Name, &m.GivenName, &m.FamilyName, &m.Role,
+		&period, &m.PeriodName, &m.StudentIdentifier, &m.CreatedAt}, extra...)...)
+	m.PeriodID = period.Int64
+	m.CreatedAt = m.CreatedAt.UTC()
+	return m, err
+}
+
+// EachMember calls fn with each member of a course, by membership id.
+func (q *Queries) EachMember(ctx context.Context, courseID int64, fn func(MemberRow) error) error {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+memberColumns+memberFrom+` ORDER BY m.id`, courseID)
 	if err != nil {
 		return fmt.Errorf("db: stream members of course %d: %w", courseID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var m MemberRow
-		var period sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.UserID, &m.Email, &m.Name, &m.GivenName, &m.FamilyName, &m.Role,
-			&period, &m.PeriodName, &m.StudentIdentifier, &m.CreatedAt); err != nil {
+		m, err := scanMemberRow(rows)
+		if err != nil {
 			return fmt.Errorf("db: stream members of course %d: %w", courseID, err)
 		}
-		m.PeriodID = period.Int64
-		m.CreatedAt = m.CreatedAt.UTC()
 		if err := fn(m); err != nil {
 			return err
 		}

@@ -3,8 +3,10 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -153,4 +155,120 @@ func (q *Queries) DeletePeriod(ctx context.Context, courseID, periodID int64) er
 		return fmt.Errorf("db: %s: %w", what, err)
 	}
 	return rowAffected(res, what)
+}
+
+// Member is a course's member as the People tab and a roster see them.
+type Member struct {
+	MemberRow
+	LastSignIn *time.Time // nil: never
+}
+
+// CourseMembers lists a course's members, staff first (admin, teacher, TA,
+// student), then by name.
+func (q *Queries) CourseMembers(ctx context.Context, courseID int64) ([]Member, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+memberColumns+`, u.last_signin_at`+memberFrom+`
+		 ORDER BY CASE m.role WHEN 'admin' THEN 0 WHEN 'teacher' THEN 1 WHEN 'ta' THEN 2 ELSE 3 END,
+		          u.name COLLATE NOCASE, u.email`, courseID)
+	if err != nil {
+		return nil, fmt.Errorf("db: list members of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var last sql.NullTime
+		m, err := scanMemberRow(rows, &last)
+		if err != nil {
+			return nil, fmt.Errorf("db: list members of course %d: %w", courseID, err)
+		}
+		mm := Member{MemberRow: m}
+		if last.Valid {
+			t := last.Time.UTC()
+			mm.LastSignIn = &t
+		}
+		out = append(out, mm)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: list members of course %d: %w", courseID, err)
+	}
+	return out, nil
+}
+
+// UpsertMembership puts a user in a course, or changes the role, period and
+// student id of a member.
+func (q *Queries) UpsertMembership(ctx context.Context, m Membership) error {
+	return upsertMembership(ctx, q.q.ExecContext, m)
+}
+
+const upsertMembershipSQL = `
+		INSERT INTO memberships (course_id, user_id, role, period_id, student_identifier, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (course_id, user_id) DO UPDATE
+		   SET role = excluded.role, period_id = excluded.period_id, student_identifier = excluded.student_identifier`
+
+// MembershipUpsert runs UpsertMembership with one prepared statement.
+type MembershipUpsert struct{ stmt *sql.Stmt }
+
+// PrepareUpsertMembership prepares UpsertMembership for many members; Close it when done.
+func (q *Queries) PrepareUpsertMembership(ctx context.Context) (*MembershipUpsert, error) {
+	stmt, err := q.q.PrepareContext(ctx, upsertMembershipSQL)
+	if err != nil {
+		return nil, fmt.Errorf("db: prepare upsert membership: %w", err)
+	}
+	return &MembershipUpsert{stmt}, nil
+}
+
+// Exec puts m's user in its course or changes their membership.
+func (p *MembershipUpsert) Exec(ctx context.Context, m Membership) error {
+	return upsertMembership(ctx, func(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+		return p.stmt.ExecContext(ctx, args...)
+	}, m)
+}
+
+// Close releases the statement.
+func (p *MembershipUpsert) Close() error { return p.stmt.Close() }
+
+func upsertMembership(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), m Membership) error {
+	_, err := exec(ctx, upsertMembershipSQL, m.CourseID, m.UserID, m.Role, nullID(m.PeriodID), m.StudentIdentifier, m.CreatedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("db: put user %d in course %d: %w", m.UserID, m.CourseID, err)
+	}
+	return nil
+}
+
+// DeleteMembership takes a user out of a course (the user stays).
+func (q *Queries) DeleteMembership(ctx context.Context, courseID, userID int64) error {
+	what := fmt.Sprintf("remove user %d from course %d", userID, courseID)
+	res, err := q.q.ExecContext(ctx, `DELETE FROM memberships WHERE course_id = ? AND user_id = ?`, courseID, userID)
+	if err != nil {
+		return fmt.Errorf("db: %s: %w", what, err)
+	}
+	return rowAffected(res, what)
+}
+
+// SharedUsers returns, of the users with these emails, those whose names a
+// roster of courseID must not change: site admins and members of another
+// course. Keyed by lower-case email.
+func (q *Queries) SharedUsers(ctx context.Context, courseID int64, emails []string) (map[string]bool, error) {
+	list, err := json.Marshal(emails)
+	if err != nil {
+		return nil, fmt.Errorf("db: find users shared with other courses: %w", err)
+	}
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT u.email FROM users u
+		 WHERE u.email IN (SELECT value FROM json_each(?))
+		   AND (u.site_admin OR EXISTS (SELECT 1 FROM memberships o WHERE o.user_id = u.id AND o.course_id != ?))`,
+		string(list), courseID)
+	if err != nil {
+		return nil, fmt.Errorf("db: find users shared with other courses: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return nil, fmt.Errorf("db: find users shared with other courses: %w", err)
+		}
+		out[strings.ToLower(email)] = true
+	}
+	return out, rows.Err()
 }

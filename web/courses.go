@@ -27,7 +27,8 @@ func courseTabs(ca *courseAccess, current string) []views.Tab {
 	base := fmt.Sprintf("/courses/%d", ca.Course.ID)
 	tabs := []views.Tab{{Label: "Performance book", URL: base + "/performance"}}
 	if ca.Role == "admin" {
-		tabs = append(tabs, views.Tab{Label: "Exports", URL: base + "/exports"}, views.Tab{Label: "Audit log", URL: base + "/audit"},
+		tabs = append(tabs, views.Tab{Label: "People", URL: base + "/people"},
+			views.Tab{Label: "Exports", URL: base + "/exports"}, views.Tab{Label: "Audit log", URL: base + "/audit"},
 			views.Tab{Label: "Settings", URL: base + "/settings"})
 	}
 	for i := range tabs {

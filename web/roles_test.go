@@ -14,6 +14,7 @@ import (
 	"coursevault/db"
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
+	"coursevault/jobs/roster"
 	"coursevault/web/auth"
 )
 
@@ -147,6 +148,21 @@ func roleMatrix(f *fixture) map[string]routeRule {
 	}
 	passwordPage := func() string { return "/password/" + newLink(linkUser) }
 	revokable := func() string { newLink(targetID); return target + "/link/revoke" }
+	people := "/courses/" + course + "/people"
+	adminStatus := func(st int) [9]int { return [9]int{unauth, nf, nf, forb, forb, st, st, forb, forb} }
+	// member returns the remove URL of a new member, made for each call.
+	member := func() string {
+		n++
+		email := fmt.Sprintf("member%d@test.edu", n)
+		if _, err := roster.AddOne(ctx, f.db, f.course, roster.Entry{Email: email}, roster.Options{}, time.Now()); err != nil {
+			f.t.Fatal(err)
+		}
+		u, err := f.db.UserByEmail(ctx, email)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return fmt.Sprintf("%s/%d/remove", people, u.ID)
+	}
 	return map[string]routeRule{
 		"GET /admin/courses": {fixed("/admin/courses"), siteAdminPage, false, nil},
 		"POST /admin/courses": {fixed("/admin/courses"), siteAdminAction, false,
@@ -196,6 +212,17 @@ func roleMatrix(f *fixture) map[string]routeRule {
 			_, id := f.courseToken(f.course, "to revoke")
 			return fmt.Sprintf("/courses/%d/settings/tokens/%d/revoke", f.course, id)
 		}, adminAction, false, nil},
+		"GET /courses/:id/people": {fixed(people), adminPage, false, nil},
+		"POST /courses/:id/people": {fixed(people), adminStatus(see), false,
+			func() string { n++; return fmt.Sprintf("email=added%d@test.edu&role=student", n) }},
+		"POST /courses/:id/people/:uid": {fixed(fmt.Sprintf("%s/%d", people, f.users[asStudent])), adminAction, false,
+			func() string { return "role=student&period=" }},
+		"POST /courses/:id/people/:uid/remove":  {member, adminAction, false, func() string { return "confirm=1" }},
+		"POST /courses/:id/people/roster":       {fixed(people + "/roster"), adminStatus(http.StatusBadRequest), false, nil},
+		"POST /courses/:id/people/roster/apply": {fixed(people + "/roster/apply"), adminStatus(http.StatusGone), false, nil},
+		"GET /api/courses/:id/members":          {fixed("/api/courses/" + course + "/members"), staffAPI, false, nil},
+		"PUT /api/courses/:id/roster": {fixed("/api/courses/" + course + "/roster"),
+			[9]int{unauth, nf, nf, forb, forb, http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType, unauth, forb}, false, nil},
 
 		"GET /files/:token/:name":  {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},
 		"HEAD /files/:token/:name": {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},

@@ -78,7 +78,10 @@ func (s *Server) startSession(c echo.Context, u db.User) error {
 	s.sessions.Put(ctx, sessSeen, s.now().Unix())
 	s.sessions.Remove(ctx, sessCSRF)
 	c.Set(ctxUser, &u)
-	s.audit(c, db.AuditEvent{Action: "signin", Subject: u.Email})
+	// The last sign-in is written with the audit row: no extra write.
+	s.auditWith(c, db.AuditEvent{Action: "signin", Subject: u.Email}, func(tx *db.Queries) error {
+		return tx.SetLastSignIn(ctx, u.ID, s.now())
+	})
 	return nil
 }
 
@@ -107,7 +110,10 @@ func safeNext(next string) string {
 
 // audit records an event with the caller and their address. A failure to audit
 // is logged, not shown: the user's action already happened.
-func (s *Server) audit(c echo.Context, e db.AuditEvent) {
+func (s *Server) audit(c echo.Context, e db.AuditEvent) { s.auditWith(c, e, nil) }
+
+// auditWith records e in one transaction with also (nil: nothing else).
+func (s *Server) auditWith(c echo.Context, e db.AuditEvent, also func(tx *db.Queries) error) {
 	e.At = s.now()
 	e.RemoteIP = c.RealIP()
 	if u := currentUser(c); u != nil && e.UserID == 0 {
@@ -119,7 +125,14 @@ func (s *Server) audit(c echo.Context, e db.AuditEvent) {
 	if ca := currentCourse(c); ca != nil && e.CourseID == 0 {
 		e.CourseID = ca.Course.ID
 	}
-	err := s.db.InTx(c.Request().Context(), func(tx *db.Queries) error { return tx.InsertAuditEvent(c.Request().Context(), e) })
+	err := s.db.InTx(c.Request().Context(), func(tx *db.Queries) error {
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
+		}
+		return tx.InsertAuditEvent(c.Request().Context(), e)
+	})
 	if err != nil {
 		s.log.Error("audit", "action", e.Action, "err", err)
 	}

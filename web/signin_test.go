@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -210,5 +211,36 @@ func TestSession_endsAfterItsLifetimeEvenWhenInUse(t *testing.T) {
 	clock = start.Add(48*time.Hour + time.Minute)
 	if res, _ := c.get("/courses"); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("past the lifetime: %d, want a redirect to sign in", res.StatusCode)
+	}
+}
+
+func TestSignIn_recordsLastSignInWithoutMovingDataVersion(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	lastSignIn := func() *time.Time {
+		ms, err := f.db.CourseMembers(ctx, f.course)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Email == asTeacher {
+				return m.LastSignIn
+			}
+		}
+		t.Fatal("teacher not a member")
+		return nil
+	}
+	if lastSignIn() != nil {
+		t.Fatal("a new member has a last sign-in")
+	}
+	before, _ := f.db.CourseByID(ctx, f.course)
+	start := time.Now().Add(-time.Second)
+	f.as(asTeacher)
+	got := lastSignIn()
+	if got == nil || got.Before(start) || got.After(time.Now().Add(time.Second)) {
+		t.Fatalf("last sign-in %v, want about now", got)
+	}
+	if after, _ := f.db.CourseByID(ctx, f.course); after.DataVersion != before.DataVersion {
+		t.Errorf("a sign-in moved the data version %d → %d", before.DataVersion, after.DataVersion)
 	}
 }
