@@ -11,12 +11,13 @@ import (
 	"github.com/chromedp/chromedp/kb"
 )
 
-// TestE2E_adminAppliesRosterAfterFixingABadLine: the course admin uploads a
-// roster with one bad line and sees it (line, column, reason; no Apply),
-// uploads the fixed file, sees the preview, applies, sees the people; a
-// role changes in its row without a reload; the performance book lists the
-// new students.
-func TestE2E_adminAppliesRosterAfterFixingABadLine(t *testing.T) {
+// TestE2E_newCourseFromScratch is issue 15 as a school lives it: the site
+// admin creates a course and makes the instructor its admin on the People
+// tab; the instructor uploads a roster with one bad line and sees it (line,
+// column, reason; no Apply), uploads the fixed file, sees the preview,
+// applies, sees the people; a role changes in its row without a reload; the
+// performance book lists the new students.
+func TestE2E_newCourseFromScratch(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	fillDemo(t, dir, "--courses", "1", "--students", "6")
@@ -27,21 +28,45 @@ func TestE2E_adminAppliesRosterAfterFixingABadLine(t *testing.T) {
 	os.WriteFile(bad, []byte(header+"Lovelace;Ada;ada@school.edu;Period 9;00417\r\nHopper;Grace;grace@school;Period 9;00418\r\n"), 0o600)
 	os.WriteFile(good, []byte(header+"Lovelace;Ada;ada@school.edu;Period 9;00417\r\nHopper;Grace;grace@school.edu;Period 9;00418\r\n"), 0o600)
 
+	// The site admin creates the course and gives it its admin.
+	sa := newBrowser(t, srv.URL)
+	sa.signIn("admin@demo.test")
+	sa.open("/admin/courses")
+	sa.do("fill in the new course",
+		chromedp.SendKeys(`#new-course-form-code`, "HIST210", chromedp.ByQuery),
+		chromedp.SendKeys(`#new-course-form-name`, "Modern History", chromedp.ByQuery),
+		chromedp.SendKeys(`#new-course-form-term`, "Spring 2027", chromedp.ByQuery),
+		chromedp.SendKeys(`#new-course-form-periods`, "Period 1\nPeriod 2", chromedp.ByQuery))
+	sa.do("create it", chromedp.Click(`#new-course-form button[type=submit]`, chromedp.ByQuery))
+	sa.waitFor("the new course's Settings tab", `/^\/courses\/\d+\/settings$/.test(location.pathname) && document.readyState === "complete"`, 10*time.Second)
+	var base string
+	sa.eval(`location.pathname.replace(/\/settings$/, "")`, &base)
+	sa.open(base + "/people")
+	sa.do("add the instructor as course admin",
+		chromedp.SendKeys(`#add-email`, "instructor@demo.test", chromedp.ByQuery),
+		chromedp.SetValue(`#add-role`, "admin", chromedp.ByQuery),
+		chromedp.Click(`#add-form button[type=submit]`, chromedp.ByQuery))
+	sa.waitFor("the instructor listed", `document.querySelector("#member-rows")?.textContent.includes("instructor@demo.test")`, 10*time.Second)
+
 	b := newBrowser(t, srv.URL)
 	b.signIn("instructor@demo.test")
-	b.open("/courses/1/people")
+	b.open("/courses")
+	if !strings.Contains(b.text("main"), "Modern History") {
+		b.fatalf("the instructor's course list lacks the new course: %q", b.text("main"))
+	}
+	b.open(base + "/people")
 	if bad := b.unlabelled(); len(bad) > 0 {
 		b.errorf("controls without an accessible name: %q", bad)
 	}
 	upload := func(file string) {
 		b.t.Helper()
-		b.open("/courses/1/people")
+		b.open(base + "/people")
 		b.tabTo(`a[href="#roster-file"]`) // the page's link past the list
 		b.do("follow it", chromedp.KeyEvent(kb.Enter))
 		b.tabTo(`#roster-upload`) // a file chooser cannot be driven by keys; the test sets its file
 		b.do("choose "+filepath.Base(file), chromedp.SetUploadFiles(`#roster-upload`, []string{file}, chromedp.ByQuery))
 		b.do("preview", chromedp.Click(`#roster-form button[type=submit]`, chromedp.ByQuery))
-		b.waitFor("the preview", `location.pathname === "/courses/1/people/roster" && document.readyState === "complete"`, 10*time.Second)
+		b.waitFor("the preview", `location.pathname === "`+base+`/people/roster" && document.readyState === "complete"`, 10*time.Second)
 	}
 	upload(bad)
 	if got := b.text("#bad-lines"); !strings.Contains(got, "1 bad lines") {
@@ -60,7 +85,7 @@ func TestE2E_adminAppliesRosterAfterFixingABadLine(t *testing.T) {
 		b.fatalf("the preview says %q", got)
 	}
 	b.do("apply", chromedp.Click(`#apply-form button[type=submit]`, chromedp.ByQuery))
-	b.waitFor("the People tab", `location.pathname === "/courses/1/people" && document.readyState === "complete"`, 10*time.Second)
+	b.waitFor("the People tab", `location.pathname === "`+base+`/people" && document.readyState === "complete"`, 10*time.Second)
 	if got := b.text(".notice"); got != "Roster applied: added 2, updated 0, removed 0, unchanged 0." {
 		b.errorf("the notice says %q", got)
 	}
@@ -80,14 +105,14 @@ func TestE2E_adminAppliesRosterAfterFixingABadLine(t *testing.T) {
 	if !samePage {
 		b.errorf("the page reloaded; htmx should swap the row")
 	}
-	b.open("/courses/1/people")
+	b.open(base + "/people")
 	var role string
 	b.eval(`document.querySelector('`+sel+`').value`, &role)
 	if role != "ta" {
 		b.errorf("after a reload Grace's role is %q", role)
 	}
 
-	b.open("/courses/1/performance")
+	b.open(base + "/performance")
 	if book := b.text("main"); !strings.Contains(book, "Lovelace") || strings.Contains(book, "Hopper") {
 		b.errorf("the performance book should list Ada (a student) and not Grace (now a TA): %q", book)
 	}

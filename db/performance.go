@@ -19,10 +19,15 @@ type BookStudent struct {
 }
 
 // BookStudents lists the students of a course in no particular order: the
-// book sorts them by name with a collation SQLite does not have.
+// book sorts them by name with a collation SQLite does not have. A student
+// with neither given nor family name (added by email alone) is listed under
+// their display name, or their email, in the family-name place, so no row
+// of the page, workbook or API is nameless.
 func (q *Queries) BookStudents(ctx context.Context, courseID int64) ([]BookStudent, error) {
 	rows, err := q.q.QueryContext(ctx, `
-		SELECT u.id, u.given_name, u.family_name, coalesce(m.period_id, 0), m.student_identifier
+		SELECT u.id, u.given_name,
+		       CASE WHEN u.given_name = '' AND u.family_name = '' THEN coalesce(nullif(u.name, ''), u.email) ELSE u.family_name END,
+		       coalesce(m.period_id, 0), m.student_identifier
 		  FROM memberships m
 		  JOIN users u ON u.id = m.user_id
 		 WHERE m.course_id = ? AND m.role = 'student'`, courseID)

@@ -70,7 +70,7 @@ func TestPerformancePage_showsGridAndPeriods(t *testing.T) {
 		t.Error("a course without periods shows period filters")
 	}
 	_, body = f.as(demoInstructor).get(fmt.Sprintf("/courses/%d/performance", demoEmpty))
-	if !strings.Contains(body, "the book is empty") {
+	if !strings.Contains(body, "No students yet") {
 		t.Error("the empty course does not say so")
 	}
 }
@@ -143,5 +143,15 @@ func TestBookExport_pageButtonAddsPendingRow(t *testing.T) {
 	_, body := c.get(page)
 	if !rowLink.MatchString(body) || !strings.Contains(body, "Up to date") {
 		t.Fatal("the page does not list the ready, up-to-date workbook")
+	}
+}
+
+// A course set up by hand has students before it has work: the book lists
+// them rather than calling itself empty.
+func TestPerformancePage_listsStudentsBeforeAnyAssignment(t *testing.T) {
+	f := newFixture(t)
+	_, body := f.as(asTeacher).get(fmt.Sprintf("/courses/%d/performance", f.course))
+	if !strings.Contains(body, "No assignments yet") || !strings.Contains(body, `<th scope="row" class="name">student</th>`) {
+		t.Fatalf("the book of a course without assignments: %.3000s", body)
 	}
 }
