@@ -25,14 +25,33 @@ type Assignment struct {
 	OpensAt  *time.Time
 	DueAt    *time.Time
 	Points   float64
+	Key      string // the outside system's key ("hw1"); "" for none
+}
+
+const assignmentColumns = `id, course_id, name, kind, position, opens_at, due_at, points, coalesce(external_key, '')`
+
+func scanAssignment(s interface{ Scan(...any) error }) (Assignment, error) {
+	var a Assignment
+	var opens, due sql.NullTime
+	err := s.Scan(&a.ID, &a.CourseID, &a.Name, &a.Kind, &a.Position, &opens, &due, &a.Points, &a.Key)
+	a.OpensAt, a.DueAt = timePtr(opens), timePtr(due)
+	return a, err
+}
+
+// nullKey stores an empty outside key as NULL (many rows may have none).
+func nullKey(k string) any {
+	if k == "" {
+		return nil
+	}
+	return k
 }
 
 // InsertAssignment adds an assignment to a course.
 func (q *Queries) InsertAssignment(ctx context.Context, a Assignment) (int64, error) {
 	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO assignments (course_id, name, kind, position, opens_at, due_at, points)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		a.CourseID, a.Name, a.Kind, a.Position, nullTime(a.OpensAt), nullTime(a.DueAt), a.Points)
+		INSERT INTO assignments (course_id, name, kind, position, opens_at, due_at, points, external_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.CourseID, a.Name, a.Kind, a.Position, nullTime(a.OpensAt), nullTime(a.DueAt), a.Points, nullKey(a.Key))
 	if err != nil {
 		return 0, fmt.Errorf("db: insert assignment %q: %w", a.Name, err)
 	}
@@ -41,24 +60,39 @@ func (q *Queries) InsertAssignment(ctx context.Context, a Assignment) (int64, er
 
 // Assignments lists a course's assignments in course order.
 func (q *Queries) Assignments(ctx context.Context, courseID int64) ([]Assignment, error) {
-	rows, err := q.q.QueryContext(ctx, `
-		SELECT id, course_id, name, kind, position, opens_at, due_at, points
-		  FROM assignments WHERE course_id = ? ORDER BY position, id`, courseID)
+	rows, err := q.q.QueryContext(ctx, `SELECT `+assignmentColumns+` FROM assignments WHERE course_id = ? ORDER BY position, id`, courseID)
 	if err != nil {
 		return nil, fmt.Errorf("db: list assignments of course %d: %w", courseID, err)
 	}
 	defer rows.Close()
 	var out []Assignment
 	for rows.Next() {
-		var a Assignment
-		var opens, due sql.NullTime
-		if err := rows.Scan(&a.ID, &a.CourseID, &a.Name, &a.Kind, &a.Position, &opens, &due, &a.Points); err != nil {
+		a, err := scanAssignment(rows)
+		if err != nil {
 			return nil, fmt.Errorf("db: list assignments: %w", err)
 		}
-		a.OpensAt, a.DueAt = timePtr(opens), timePtr(due)
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// AssignmentByKey returns the assignment of courseID with an outside key.
+func (q *Queries) AssignmentByKey(ctx context.Context, courseID int64, key string) (Assignment, error) {
+	a, err := scanAssignment(q.q.QueryRowContext(ctx, `SELECT `+assignmentColumns+` FROM assignments WHERE course_id = ? AND external_key = ?`, courseID, key))
+	if err != nil {
+		return Assignment{}, notFound(err, fmt.Sprintf("assignment %q of course %d", key, courseID))
+	}
+	return a, nil
+}
+
+// AssignmentByID returns the assignment id of courseID (another course's
+// assignment is not found).
+func (q *Queries) AssignmentByID(ctx context.Context, courseID, id int64) (Assignment, error) {
+	a, err := scanAssignment(q.q.QueryRowContext(ctx, `SELECT `+assignmentColumns+` FROM assignments WHERE course_id = ? AND id = ?`, courseID, id))
+	if err != nil {
+		return Assignment{}, notFound(err, fmt.Sprintf("assignment %d of course %d", id, courseID))
+	}
+	return a, nil
 }
 
 // nullTime stores a nil time as NULL and any other in UTC.
