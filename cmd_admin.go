@@ -81,7 +81,7 @@ func runUserAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "added user %d <%s>", id, *email)
 	if hash == "" {
-		fmt.Fprint(stdout, " (no password: they cannot sign in until one is set with --password-stdin)")
+		fmt.Fprint(stdout, " (no password yet: print them a set-password link with 'coursevault user link --email "+*email+"')")
 	}
 	fmt.Fprintln(stdout)
 	return nil

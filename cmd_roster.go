@@ -61,7 +61,7 @@ func runRoster(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	printPreview(stdout, p, *removeMissing)
 	if len(p.Errors) > 0 {
-		return fmt.Errorf("%s has %d bad lines: nothing written", file, len(p.Errors))
+		return fmt.Errorf("%s has %d bad line(s): nothing written", file, len(p.Errors))
 	}
 	if *dryRun {
 		fmt.Fprintf(stdout, "dry run, nothing written: would have %s\n", n)

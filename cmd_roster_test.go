@@ -23,7 +23,7 @@ func TestCLI_rosterImport(t *testing.T) {
 	}
 	write("Email;Name;Role;Period\nada@school.edu;Ada Lovelace;student;P9\nbob@school;Bob;student;P9\n")
 	code, out, stderr := runCLI(t, "roster", "import", "--data-dir", dir, "--course", "CS101", csv)
-	if code != 1 || !strings.Contains(out, `line 3, column "email": "bob@school" is not an email address`) || !strings.Contains(stderr, "1 bad lines: nothing written") {
+	if code != 1 || !strings.Contains(out, `line 3, column "email": "bob@school" is not an email address`) || !strings.Contains(stderr, "1 bad line(s): nothing written") {
 		t.Fatalf("bad line: exit %d\n%s\n%s", code, out, stderr)
 	}
 	write("Email;Name;Role;Period\nada@school.edu;Ada Lovelace;student;P9\nbob@school.edu;Bob;student;P9\n")

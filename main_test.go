@@ -57,7 +57,7 @@ func TestCLI_userMemberToken(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "only fills an empty database") {
 		t.Fatalf("second demo: %d %s", code, stderr)
 	}
-	if code, out, _ := runCLI(t, "user", "add", "--data-dir", dir, "--email", "new@school.edu", "--name", "Ada Lovelace"); code != 0 || !strings.Contains(out, "cannot sign in") {
+	if code, out, _ := runCLI(t, "user", "add", "--data-dir", dir, "--email", "new@school.edu", "--name", "Ada Lovelace"); code != 0 || !strings.Contains(out, "coursevault user link --email new@school.edu") {
 		t.Fatalf("user add: %d %s", code, out)
 	}
 	if code, _, stderr := runCLI(t, "user", "add", "--data-dir", dir, "--email", "NEW@school.edu", "--name", "Again"); code != 1 || !strings.Contains(stderr, "already exists") {
