@@ -51,11 +51,23 @@ func (s *Server) filesBody(c echo.Context, folder, uploadErr, uploaded string) (
 	return v, nil
 }
 
-func (s *Server) renderFiles(c echo.Context, status int, folder, uploadErr, uploaded string) error {
+// filesState is what the Files tab shows beyond the list: the upload
+// form's input and outcome, or a row refused a rename.
+type filesState struct {
+	folder, uploadErr, uploaded string
+	row                         *views.StaticRow // replaces the row with its ID
+}
+
+func (s *Server) renderFiles(c echo.Context, status int, st filesState) error {
 	ca := currentCourse(c)
-	body, err := s.filesBody(c, folder, uploadErr, uploaded)
+	body, err := s.filesBody(c, st.folder, st.uploadErr, st.uploaded)
 	if err != nil {
 		return err
+	}
+	for i := range body.Rows {
+		if st.row != nil && body.Rows[i].ID == st.row.ID {
+			body.Rows[i] = *st.row
+		}
 	}
 	if isHTMX(c) {
 		return s.render(c, http.StatusOK, views.FilesBodyView(body))
@@ -65,7 +77,7 @@ func (s *Server) renderFiles(c echo.Context, status int, folder, uploadErr, uplo
 }
 
 func (s *Server) filesPage(c echo.Context) error {
-	return s.renderFiles(c, http.StatusOK, "", "", "")
+	return s.renderFiles(c, http.StatusOK, filesState{})
 }
 
 // uploadFiles stores every file of the form under its folder, streaming
@@ -97,11 +109,11 @@ func (s *Server) uploadFiles(c echo.Context) error {
 		if len(done) > 0 {
 			msg += fmt.Sprintf(" Uploaded before it: %s.", strings.Join(done, ", "))
 		}
-		return s.renderFiles(c, status, folder, msg, "")
+		return s.renderFiles(c, status, filesState{folder: folder, uploadErr: msg})
 	}
 	note := fmt.Sprintf("Uploaded %s (%s).", plural(int64(len(done)), "file", "files"), files.FormatSize(bytes))
 	if isHTMX(c) {
-		return s.renderFiles(c, http.StatusOK, folder, "", note)
+		return s.renderFiles(c, http.StatusOK, filesState{folder: folder, uploaded: note})
 	}
 	s.sessions.Put(ctx, "notice", note)
 	return c.Redirect(http.StatusSeeOther, courseFilesURL(ca))
@@ -260,17 +272,7 @@ func (s *Server) renameFile(c echo.Context) error {
 		if isHTMX(c) {
 			return s.render(c, http.StatusOK, views.StaticRowView(row))
 		}
-		body, err := s.filesBody(c, "", "", "")
-		if err != nil {
-			return err
-		}
-		for i := range body.Rows {
-			if body.Rows[i].ID == row.ID {
-				body.Rows[i] = row
-			}
-		}
-		return s.render(c, status, views.FilesPageView(s.page(c, "Files · "+ca.Course.Code), views.FilesPage{
-			Header: courseHeader(ca, "Files"), Body: body}))
+		return s.renderFiles(c, status, filesState{row: &row})
 	}
 	if moved.Path != st.Path {
 		s.audit(c, db.AuditEvent{Action: "static.rename", CourseID: ca.Course.ID, Subject: moved.Path, Detail: "from " + st.Path})
