@@ -31,7 +31,7 @@ type serveConfig struct {
 	exportTTL, jobRetention          time.Duration
 	workers                          int
 	computing                        int
-	courseQuota                      int64
+	courseQuota, maxCourseFile       int64
 	trustedProxies                   proxyRanges
 }
 
@@ -79,6 +79,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	f.DurationVar(&cfg.exportTTL, "export-ttl", 7*24*time.Hour, "how long an export file is kept")
 	f.DurationVar(&cfg.jobRetention, "job-retention", 7*24*time.Hour, "how long finished jobs are kept")
 	f.Int64Var(&cfg.courseQuota, "course-quota", 10<<30, "bytes of exports a course may keep")
+	f.Int64Var(&cfg.maxCourseFile, "max-course-file", web.DefaultMaxCourseFile, "bytes one uploaded course file (Files tab, files API) may hold")
 	f.Var(&cfg.trustedProxies, "trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8; default none: the client is the connection's peer (COURSEVAULT_TRUSTED_PROXIES)")
 	if err := f.parse(args); err != nil {
 		return err
@@ -119,7 +120,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		base = "http://" + ln.Addr().String()
 	}
 	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version,
-		TrustedProxies: cfg.trustedProxies})
+		TrustedProxies: cfg.trustedProxies, MaxCourseFile: cfg.maxCourseFile})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	errc := make(chan error, 1)

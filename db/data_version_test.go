@@ -31,7 +31,11 @@ func TestDataVersion_movesOnEveryChangeOfCourseData(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		submission, err = res.LastInsertId()
+		if submission, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		_, err = tx.InsertFile(ctx, FileRow{Token: "0123456789abcdef0123456789abcdef", OwnerType: "course", OwnerID: course,
+			Category: "course-static", Filename: "a.pdf", ContentType: "application/pdf", SHA256: "00", CreatedAt: now})
 		return err
 	})
 	if err != nil {
@@ -45,6 +49,9 @@ func TestDataVersion_movesOnEveryChangeOfCourseData(t *testing.T) {
 		{"score deleted", `DELETE FROM scores WHERE assignment_id = ?3`},
 		{"student renamed", `UPDATE users SET name = 'Renamed' WHERE id = ?4`},
 		{"course renamed", `UPDATE courses SET name = 'Uno' WHERE id = ?1`},
+		{"static file added", `INSERT INTO static_files (course_id, path, file_id, created_at) VALUES (?1, 'a.pdf', (SELECT id FROM files), '2026-01-02 03:04:05+00:00')`},
+		{"static file renamed", `UPDATE static_files SET path = 'b.pdf' WHERE course_id = ?1`},
+		{"static file deleted", `DELETE FROM static_files WHERE course_id = ?1`},
 		{"submission deleted", `DELETE FROM submissions WHERE id = ?2`},
 		{"assignment deleted", `DELETE FROM assignments WHERE id = ?3`},
 	}

@@ -198,6 +198,16 @@ func (q *Queries) SetFileMissing(ctx context.Context, id int64, missing bool) er
 	return rowAffected(res, fmt.Sprintf("mark file %d missing", id))
 }
 
+// SetFileName changes the name a file is downloaded under (its link's last
+// part), as when course material is renamed.
+func (q *Queries) SetFileName(ctx context.Context, id int64, filename string) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE files SET filename = ? WHERE id = ?`, filename, id)
+	if err != nil {
+		return fmt.Errorf("db: rename file %d: %w", id, err)
+	}
+	return rowAffected(res, fmt.Sprintf("rename file %d", id))
+}
+
 // DeleteFile deletes a file's row. Rows referring to it (static_files,
 // exports) must be dealt with first in the same transaction.
 func (q *Queries) DeleteFile(ctx context.Context, id int64) error {

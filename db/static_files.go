@@ -119,3 +119,27 @@ func (q *Queries) DeleteStaticFilesOfFile(ctx context.Context, fileID int64) err
 	}
 	return nil
 }
+
+// StaticFileByID returns the course's material with static_files id, or
+// ErrNotFound (also when it belongs to another course).
+func (q *Queries) StaticFileByID(ctx context.Context, courseID, id int64) (StaticFile, error) {
+	row := q.q.QueryRowContext(ctx, `
+		SELECT `+staticFileColumns+`
+		  FROM static_files s JOIN files f ON f.id = s.file_id
+		 WHERE s.course_id = ? AND s.id = ?`, courseID, id)
+	sf, err := scanStaticFile(row)
+	if err != nil {
+		return StaticFile{}, notFound(err, fmt.Sprintf("get static file %d of course %d", id, courseID))
+	}
+	return sf, nil
+}
+
+// MoveStaticFile changes the path of the course's static file id. A path the
+// course already uses is a unique violation (IsUniqueViolation).
+func (q *Queries) MoveStaticFile(ctx context.Context, courseID, id int64, path string) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE static_files SET path = ? WHERE course_id = ? AND id = ?`, path, courseID, id)
+	if err != nil {
+		return fmt.Errorf("db: move static file %d of course %d to %s: %w", id, courseID, path, err)
+	}
+	return rowAffected(res, fmt.Sprintf("move static file %d of course %d", id, courseID))
+}

@@ -71,6 +71,8 @@ func TestCourseToken_onlyAllowlistedRoutesGetThrough(t *testing.T) {
 		"GET /api/courses": true, "GET /api/courses/:id": true, "PATCH /api/courses/:id": true,
 		"GET /api/courses/:id/performance": true, "GET /api/courses/:id/performance/exports": true,
 		"GET /api/courses/:id/members": true, "PUT /api/courses/:id/roster": true,
+		// Issue 16: course files.
+		"GET /api/courses/:id/files": true, "PUT /api/courses/:id/files/*": true, "DELETE /api/courses/:id/files/*": true,
 	}
 	if !maps.Equal(allowed, courseTokenRoutes) {
 		t.Fatalf("courseTokenRoutes = %v, want %v", slices.Sorted(maps.Keys(courseTokenRoutes)), slices.Sorted(maps.Keys(allowed)))
@@ -78,6 +80,10 @@ func TestCourseToken_onlyAllowlistedRoutesGetThrough(t *testing.T) {
 	f := newFixture(t)
 	token, _ := f.courseToken(f.course, "Autograder")
 	c := f.tokenClient(token)
+	// The file the "*" routes name, so DELETE finds it whichever route runs first.
+	if _, err := f.files.AddStatic(context.Background(), f.course, "x.zip", strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
 	seen := map[string]bool{}
 	for _, rt := range f.srv.echo.Routes() {
 		if rt.Method == echo.RouteNotFound {

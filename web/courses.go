@@ -27,7 +27,7 @@ func courseTabs(ca *courseAccess, current string) []views.Tab {
 	base := fmt.Sprintf("/courses/%d", ca.Course.ID)
 	tabs := []views.Tab{{Label: "Performance book", URL: base + "/performance"}}
 	if ca.Role == "admin" {
-		tabs = append(tabs, views.Tab{Label: "People", URL: base + "/people"},
+		tabs = append(tabs, views.Tab{Label: "People", URL: base + "/people"}, views.Tab{Label: "Files", URL: base + "/files"},
 			views.Tab{Label: "Exports", URL: base + "/exports"}, views.Tab{Label: "Audit log", URL: base + "/audit"},
 			views.Tab{Label: "Settings", URL: base + "/settings"})
 	}

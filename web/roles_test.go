@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/files"
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/roster"
@@ -163,7 +164,36 @@ func roleMatrix(f *fixture) map[string]routeRule {
 		}
 		return fmt.Sprintf("%s/%d/remove", people, u.ID)
 	}
+	// staticFile stores a course file at p and returns its static_files id.
+	staticFile := func(p string) int64 {
+		st, _, err := f.files.PutStatic(ctx, f.course, files.StaticInput{Path: p}, strings.NewReader("matrix"))
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return st.ID
+	}
+	courseFiles := "/courses/" + course + "/files"
+	kept := fmt.Sprintf("%s/%d", courseFiles, staticFile("matrix/kept.txt"))
+	freshFile := func(prefix, suffix string) func() string {
+		return func() string {
+			n++
+			p := fmt.Sprintf("matrix/gone-%d.txt", n)
+			id := staticFile(p)
+			if prefix != "" {
+				return prefix + p
+			}
+			return fmt.Sprintf("%s/%d%s", courseFiles, id, suffix)
+		}
+	}
 	return map[string]routeRule{
+		"GET /courses/:id/files":              {fixed(courseFiles), adminPage, false, nil},
+		"POST /courses/:id/files":             {fixed(courseFiles), adminAction, false, nil},
+		"POST /courses/:id/files/:fid/rename": {fixed(kept + "/rename"), adminAction, false, form("path=matrix/kept.txt")},
+		"POST /courses/:id/files/:fid/delete": {freshFile("", "/delete"), adminAction, false, form("confirm=1")},
+		"GET /api/courses/:id/files":          {fixed("/api" + courseFiles), adminAPI, false, nil},
+		"PUT /api/courses/:id/files/*":        {fixed("/api" + courseFiles + "/matrix/put.txt"), adminAPIAction, false, nil},
+		"DELETE /api/courses/:id/files/*":     {freshFile("/api"+courseFiles+"/", ""), adminAPIAction, false, nil},
+
 		"GET /admin/courses": {fixed("/admin/courses"), siteAdminPage, false, nil},
 		"POST /admin/courses": {fixed("/admin/courses"), siteAdminAction, false,
 			func() string { n++; return fmt.Sprintf("code=NEW%d&name=New+course", n) }},

@@ -77,6 +77,12 @@ func (s *Server) routes() *echo.Echo {
 	people.POST("/:uid", s.changeMember)
 	people.POST("/:uid/remove", s.removeMember)
 
+	courseFiles := course.Group("/files", requireRole("admin"))
+	courseFiles.GET("", s.filesPage)
+	courseFiles.POST("", s.uploadFiles)
+	courseFiles.POST("/:fid/rename", s.renameFile)
+	courseFiles.POST("/:fid/delete", s.deleteFile)
+
 	archives := course.Group("/exports", requireRole("admin"))
 	archives.GET("", s.exportsTab)
 	archives.POST("", s.requestExport)
@@ -94,6 +100,10 @@ func (s *Server) routes() *echo.Echo {
 	apiCourse.GET("/performance/exports", s.apiBookFiles)
 	apiCourse.GET("/members", s.apiMembers)
 	apiCourse.PUT("/roster", s.apiRoster, requireRole("admin"))
+	apiFiles := apiCourse.Group("/files", requireRole("admin"))
+	apiFiles.GET("", s.apiListFiles)
+	apiFiles.PUT("/*", s.apiPutFile)
+	apiFiles.DELETE("/*", s.apiDeleteFile)
 	apiArchives := apiCourse.Group("/exports", requireRole("admin"))
 	apiArchives.GET("", s.apiListExports)
 	apiArchives.POST("", s.apiRequestExport)

@@ -33,7 +33,13 @@ type Config struct {
 	// for the client's address (sign-in throttling, audit log). None: the
 	// address is the connection's peer, whatever the headers say.
 	TrustedProxies []*net.IPNet
+	// MaxCourseFile is the largest course file (Files tab, files API) one
+	// upload may carry; 0: DefaultMaxCourseFile.
+	MaxCourseFile int64
 }
+
+// DefaultMaxCourseFile is Config.MaxCourseFile's default: 1 GiB.
+const DefaultMaxCourseFile = 1 << 30
 
 // Deps are the services the handlers call.
 type Deps struct {
@@ -64,6 +70,9 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	}
 	if cfg.Timezone == nil {
 		cfg.Timezone = time.Local
+	}
+	if cfg.MaxCourseFile <= 0 {
+		cfg.MaxCourseFile = DefaultMaxCourseFile
 	}
 	if cfg.SessionIdle == 0 {
 		cfg.SessionIdle = 8 * time.Hour

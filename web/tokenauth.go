@@ -28,6 +28,9 @@ var courseTokenRoutes = map[string]bool{
 	"GET /api/courses/:id/performance/exports": true,
 	"GET /api/courses/:id/members":             true,
 	"PUT /api/courses/:id/roster":              true,
+	"GET /api/courses/:id/files":               true,
+	"PUT /api/courses/:id/files/*":             true,
+	"DELETE /api/courses/:id/files/*":          true,
 }
 
 // courseTokenUseEvery is how stale a token's last use may get before a

@@ -309,3 +309,6 @@ func (s *Service) removeBytes(f File) {
 			"file_id", f.ID, "token", f.Token, "err", err)
 	}
 }
+
+// Quota returns how many bytes a course's files may take together.
+func (s *Service) Quota() int64 { return s.quota }

@@ -132,13 +132,19 @@ func FormatSize(n int64) string {
 	return strings.TrimSuffix(s, ".0") + " " + units[i]
 }
 
+// PathError is CleanStaticPath's refusal of a path; Why says what is wrong
+// in words for the user ("contains \"..\"").
+type PathError struct{ Path, Why string }
+
+func (e *PathError) Error() string { return fmt.Sprintf("files: static path %q: %s", e.Path, e.Why) }
+
 // CleanStaticPath checks a static file's path within its course, such as
 // "lectures/week1.pdf", and returns it cleaned. It refuses what could escape
 // an archive's folder or fail to extract on some OS: absolute paths, "..",
 // backslashes, control characters and the characters Windows forbids.
 func CleanStaticPath(p string) (string, error) {
 	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("files: static path %q: %s", p, why)
+		return "", &PathError{Path: p, Why: why}
 	}
 	switch {
 	case p == "":
