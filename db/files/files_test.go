@@ -364,7 +364,7 @@ func TestStore_quotaExceededIsClearError(t *testing.T) {
 				t.Fatalf("err = %v, want ErrQuota", err)
 			}
 			var qe *QuotaError
-			if !errors.As(err, &qe) || qe.Error() != "course storage quota of 1000 B would be exceeded (600 B used); delete old exports to free space" {
+			if !errors.As(err, &qe) || qe.Error() != "course storage quota of 1000 B would be exceeded (600 B used); delete old exports or course files to free space" {
 				t.Errorf("message = %q", err)
 			}
 			if names := fx.dirNames(t); len(names) != 1 {
@@ -393,7 +393,7 @@ func TestStore_quotaExceededIsClearError(t *testing.T) {
 
 func TestQuotaError_namesQuotaUsageAndRemedy(t *testing.T) {
 	e := &QuotaError{Owner: Course(1), Quota: DefaultCourseQuota, Used: 98 * (1 << 30) / 10}
-	want := "course storage quota of 10 GiB would be exceeded (9.8 GiB used); delete old exports to free space"
+	want := "course storage quota of 10 GiB would be exceeded (9.8 GiB used); delete old exports or course files to free space"
 	if e.Error() != want {
 		t.Fatalf("got  %q\nwant %q", e.Error(), want)
 	}

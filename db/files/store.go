@@ -49,7 +49,7 @@ type QuotaError struct {
 }
 
 func (e *QuotaError) Error() string {
-	return fmt.Sprintf("%s storage quota of %s would be exceeded (%s used); delete old exports to free space",
+	return fmt.Sprintf("%s storage quota of %s would be exceeded (%s used); delete old exports or course files to free space",
 		e.Owner.Type, FormatSize(e.Quota), FormatSize(e.Used))
 }
 
