@@ -71,6 +71,9 @@ func TestCourseToken_onlyAllowlistedRoutesGetThrough(t *testing.T) {
 		"GET /api/courses": true, "GET /api/courses/:id": true, "PATCH /api/courses/:id": true,
 		"GET /api/courses/:id/performance": true, "GET /api/courses/:id/performance/exports": true,
 		"GET /api/courses/:id/members": true, "PUT /api/courses/:id/roster": true,
+		// Issue 16: the assignments API.
+		"GET /api/courses/:id/assignments": true, "PUT /api/courses/:id/assignments/:key": true,
+		"DELETE /api/courses/:id/assignments/:key": true,
 	}
 	if !maps.Equal(allowed, courseTokenRoutes) {
 		t.Fatalf("courseTokenRoutes = %v, want %v", slices.Sorted(maps.Keys(courseTokenRoutes)), slices.Sorted(maps.Keys(allowed)))
