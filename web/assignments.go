@@ -20,7 +20,9 @@ func assignmentsURL(ca *courseAccess) string {
 }
 
 // canEditAssignments: teachers and course admins change assignments; TAs see them.
-func canEditAssignments(ca *courseAccess) bool { return ca.Role == db.RoleAdmin || ca.Role == db.RoleTeacher }
+func canEditAssignments(ca *courseAccess) bool {
+	return ca.Role == db.RoleAdmin || ca.Role == db.RoleTeacher
+}
 
 // localInput formats a time for a datetime-local control in the school's zone.
 func (s *Server) localInput(t *time.Time) string {
