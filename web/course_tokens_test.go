@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"coursevault/db"
+	"coursevault/jobs/assignments"
 	"coursevault/web/auth"
 )
 
@@ -81,6 +82,10 @@ func TestCourseToken_onlyAllowlistedRoutesGetThrough(t *testing.T) {
 	f := newFixture(t)
 	token, _ := f.courseToken(f.course, "Autograder")
 	c := f.tokenClient(token)
+	// concretePath fills :key with "1": an assignment of that key for DELETE.
+	if _, _, err := f.srv.assignments.Put(context.Background(), f.course, "1", assignments.Input{Name: "One", Kind: "homework", Points: "1"}, assignments.Actor{}); err != nil {
+		t.Fatal(err)
+	}
 	seen := map[string]bool{}
 	for _, rt := range f.srv.echo.Routes() {
 		if rt.Method == echo.RouteNotFound {
