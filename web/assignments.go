@@ -24,10 +24,15 @@ func canEditAssignments(ca *courseAccess) bool {
 	return ca.Role == db.RoleAdmin || ca.Role == db.RoleTeacher
 }
 
-// localInput formats a time for a datetime-local control in the school's zone.
+// localInput formats a time for a datetime-local control in the school's
+// zone, with its seconds when it has any (a plain due date is 23:59:59), so
+// saving a row unchanged does not move its times.
 func (s *Server) localInput(t *time.Time) string {
 	if t == nil {
 		return ""
+	}
+	if t.Second() != 0 {
+		return t.In(s.cfg.Timezone).Format("2006-01-02T15:04:05")
 	}
 	return t.In(s.cfg.Timezone).Format("2006-01-02T15:04")
 }

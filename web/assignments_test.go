@@ -248,3 +248,26 @@ func TestAssignmentsPage_TASeesWithoutControls(t *testing.T) {
 		t.Fatalf("TA page: %d %s", res.StatusCode, body)
 	}
 }
+
+// Saving a row as the form shows it changes nothing, even a due time with
+// seconds (a plain due date is the end of the day, 23:59:59).
+func TestAssignmentsPage_savingUnchangedKeepsTimes(t *testing.T) {
+	f := newFixture(t)
+	a, _, err := f.srv.assignments.Put(context.Background(), f.course, "hw1",
+		assignments.Input{Name: "Homework 1", Kind: "reading", Points: "2.5", DueAt: "2026-11-09"}, assignments.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.as(asAdmin)
+	page := fmt.Sprintf("/courses/%d/performance/assignments", f.course)
+	_, body := c.get(fmt.Sprintf("%s?edit=%d", page, a.ID))
+	if !strings.Contains(body, `value="2026-11-09T23:59:59"`) || !strings.Contains(body, `<label for="edit-assignment-`) {
+		t.Fatalf("edit form: %s", body)
+	}
+	v := f.courseVersion(f.course)
+	res, _ := c.post(fmt.Sprintf("%s/%d", page, a.ID), url.Values{"name": {"Homework 1"}, "kind": {"reading"}, "points": {"2.5"},
+		"due_at": {"2026-11-09T23:59:59"}, "opens_at": {""}, "key": {"hw1"}})
+	if res.StatusCode != see || f.courseVersion(f.course) != v {
+		t.Fatalf("unchanged save: %d, version %d → %d", res.StatusCode, v, f.courseVersion(f.course))
+	}
+}
