@@ -177,20 +177,16 @@ func (q *Queries) EachMember(ctx context.Context, courseID int64, fn func(Member
 
 // EachAssignment calls fn with each assignment of a course, in course order.
 func (q *Queries) EachAssignment(ctx context.Context, courseID int64, fn func(Assignment) error) error {
-	rows, err := q.q.QueryContext(ctx, `
-		SELECT id, course_id, name, kind, position, opens_at, due_at, points
-		  FROM assignments WHERE course_id = ? ORDER BY position, id`, courseID)
+	rows, err := q.q.QueryContext(ctx, `SELECT `+assignmentColumns+` FROM assignments WHERE course_id = ? ORDER BY position, id`, courseID)
 	if err != nil {
 		return fmt.Errorf("db: stream assignments of course %d: %w", courseID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var a Assignment
-		var opens, due sql.NullTime
-		if err := rows.Scan(&a.ID, &a.CourseID, &a.Name, &a.Kind, &a.Position, &opens, &due, &a.Points); err != nil {
+		a, err := scanAssignment(rows)
+		if err != nil {
 			return fmt.Errorf("db: stream assignments of course %d: %w", courseID, err)
 		}
-		a.OpensAt, a.DueAt = timePtr(opens), timePtr(due)
 		if err := fn(a); err != nil {
 			return err
 		}
@@ -205,7 +201,7 @@ func (q *Queries) EachAssignment(ctx context.Context, courseID int64, fn func(As
 // (course order), student and id.
 func (q *Queries) EachSubmission(ctx context.Context, courseID int64, fn func(Submission) error) error {
 	rows, err := q.q.QueryContext(ctx, `
-		SELECT s.id, s.assignment_id, s.user_id, s.commit_sha, s.state, s.created_at, s.updated_at
+		SELECT s.id, s.assignment_id, s.user_id, s.commit_sha, s.state, s.created_at, s.updated_at, coalesce(s.external_id, '')
 		  FROM assignments a
 		  JOIN submissions s ON s.assignment_id = a.id
 		 WHERE a.course_id = ?
@@ -216,7 +212,7 @@ func (q *Queries) EachSubmission(ctx context.Context, courseID int64, fn func(Su
 	defer rows.Close()
 	for rows.Next() {
 		var s Submission
-		if err := rows.Scan(&s.ID, &s.AssignmentID, &s.UserID, &s.CommitSHA, &s.State, &s.CreatedAt, &s.UpdatedAt); err != nil {
+		if err := rows.Scan(&s.ID, &s.AssignmentID, &s.UserID, &s.CommitSHA, &s.State, &s.CreatedAt, &s.UpdatedAt, &s.ExternalID); err != nil {
 			return fmt.Errorf("db: stream submissions of course %d: %w", courseID, err)
 		}
 		s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()

@@ -110,3 +110,63 @@ func timePtr(t sql.NullTime) *time.Time {
 	v := t.Time.UTC()
 	return &v
 }
+
+// UpdateAssignment writes every field of assignment a.ID of a.CourseID.
+func (q *Queries) UpdateAssignment(ctx context.Context, a Assignment) error {
+	res, err := q.q.ExecContext(ctx, `
+		UPDATE assignments SET name = ?, kind = ?, position = ?, opens_at = ?, due_at = ?, points = ?, external_key = ?
+		 WHERE id = ? AND course_id = ?`,
+		a.Name, a.Kind, a.Position, nullTime(a.OpensAt), nullTime(a.DueAt), a.Points, nullKey(a.Key), a.ID, a.CourseID)
+	what := fmt.Sprintf("update assignment %d of course %d", a.ID, a.CourseID)
+	if err != nil {
+		return fmt.Errorf("db: %s: %w", what, err)
+	}
+	return rowAffected(res, what)
+}
+
+// DeleteAssignment removes an assignment of courseID; its submissions (with
+// their build and test results) and scores go with it (ON DELETE CASCADE).
+func (q *Queries) DeleteAssignment(ctx context.Context, courseID, id int64) error {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM assignments WHERE id = ? AND course_id = ?`, id, courseID)
+	what := fmt.Sprintf("delete assignment %d of course %d", id, courseID)
+	if err != nil {
+		return fmt.Errorf("db: %s: %w", what, err)
+	}
+	return rowAffected(res, what)
+}
+
+// AssignmentWork is what hangs off an assignment: its submissions and the
+// scores that say something (not "not started").
+type AssignmentWork struct {
+	Submissions int
+	Scores      int
+}
+
+// Any reports whether removing the assignment would lose work.
+func (w AssignmentWork) Any() bool { return w.Submissions+w.Scores > 0 }
+
+// AssignmentsWork counts the work of each assignment of a course, by id
+// (assignments without work are absent).
+func (q *Queries) AssignmentsWork(ctx context.Context, courseID int64) (map[int64]AssignmentWork, error) {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT a.id,
+		       (SELECT count(*) FROM submissions s WHERE s.assignment_id = a.id),
+		       (SELECT count(*) FROM scores sc WHERE sc.assignment_id = a.id AND sc.status <> 'not_started')
+		  FROM assignments a WHERE a.course_id = ?`, courseID)
+	if err != nil {
+		return nil, fmt.Errorf("db: count work of the assignments of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	out := map[int64]AssignmentWork{}
+	for rows.Next() {
+		var id int64
+		var w AssignmentWork
+		if err := rows.Scan(&id, &w.Submissions, &w.Scores); err != nil {
+			return nil, fmt.Errorf("db: count work of the assignments of course %d: %w", courseID, err)
+		}
+		if w.Any() {
+			out[id] = w
+		}
+	}
+	return out, rows.Err()
+}

@@ -42,6 +42,7 @@ type Submission struct {
 	State        string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	ExternalID   string // the autograder's id ("ext-123"); "" for none
 }
 
 // BuildResult is the outcome of building a submission; at most one each.
@@ -82,8 +83,8 @@ type SubmissionInsert struct{ stmt *sql.Stmt }
 // PrepareInsertSubmission prepares the submission insert; Close it when done.
 func (q *Queries) PrepareInsertSubmission(ctx context.Context) (*SubmissionInsert, error) {
 	stmt, err := q.q.PrepareContext(ctx, `
-		INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)`)
+		INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at, external_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("db: prepare insert submission: %w", err)
 	}
@@ -92,7 +93,7 @@ func (q *Queries) PrepareInsertSubmission(ctx context.Context) (*SubmissionInser
 
 // Exec inserts s and returns its id.
 func (p *SubmissionInsert) Exec(ctx context.Context, s Submission) (int64, error) {
-	res, err := p.stmt.ExecContext(ctx, s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.CreatedAt.UTC(), s.UpdatedAt.UTC())
+	res, err := p.stmt.ExecContext(ctx, s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.CreatedAt.UTC(), s.UpdatedAt.UTC(), nullKey(s.ExternalID))
 	if err != nil {
 		return 0, fmt.Errorf("db: insert submission of user %d for assignment %d: %w", s.UserID, s.AssignmentID, err)
 	}

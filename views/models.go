@@ -62,6 +62,8 @@ type BookPage struct {
 	PostURL      string
 	Exports      []ExportRow
 	UpToDate     bool
+	// AssignmentsURL is the assignments page (staff add, edit, order, remove).
+	AssignmentsURL string
 }
 
 // BookColumn is an assignment's header.

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"coursevault/db"
+	"coursevault/jobs/assignments"
 	"coursevault/web/auth"
 )
 
@@ -73,6 +74,9 @@ func TestCourseToken_onlyAllowlistedRoutesGetThrough(t *testing.T) {
 		"GET /api/courses/:id/members": true, "PUT /api/courses/:id/roster": true,
 		// Issue 16: course files.
 		"GET /api/courses/:id/files": true, "PUT /api/courses/:id/files/*": true, "DELETE /api/courses/:id/files/*": true,
+		// Issue 16: the assignments API.
+		"GET /api/courses/:id/assignments": true, "PUT /api/courses/:id/assignments/:key": true,
+		"DELETE /api/courses/:id/assignments/:key": true,
 	}
 	if !maps.Equal(allowed, courseTokenRoutes) {
 		t.Fatalf("courseTokenRoutes = %v, want %v", slices.Sorted(maps.Keys(courseTokenRoutes)), slices.Sorted(maps.Keys(allowed)))
@@ -82,6 +86,10 @@ func TestCourseToken_onlyAllowlistedRoutesGetThrough(t *testing.T) {
 	c := f.tokenClient(token)
 	// The file the "*" routes name, so DELETE finds it whichever route runs first.
 	if _, err := f.files.AddStatic(context.Background(), f.course, "x.zip", strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+	// concretePath fills :key with "1": an assignment of that key for DELETE.
+	if _, _, err := f.srv.assignments.Put(context.Background(), f.course, "1", assignments.Input{Name: "One", Kind: "homework", Points: "1"}, assignments.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}

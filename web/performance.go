@@ -95,6 +95,7 @@ func (s *Server) performancePage(c echo.Context) error {
 	page.PostURL = exportsBase(ca.Course.ID, db.ExportBook)
 	page.Exports = rows
 	page.UpToDate = upToDate(rows)
+	page.AssignmentsURL = assignmentsURL(ca)
 	return s.render(c, http.StatusOK, views.BookPageView(s.page(c, "Performance book · "+ca.Course.Code), page))
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"coursevault/db"
 	"coursevault/db/files"
+	"coursevault/jobs/assignments"
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/roster"
@@ -185,14 +186,50 @@ func roleMatrix(f *fixture) map[string]routeRule {
 			return fmt.Sprintf("%s/%d%s", courseFiles, id, suffix)
 		}
 	}
+	// Assignments of the course: one to edit and move, fresh ones (by key) to remove.
+	newAssignment := func(key string) int64 {
+		a, _, err := f.srv.assignments.Put(ctx, f.course, key, assignments.Input{Name: "Matrix " + key, Kind: "homework", Points: "10"}, assignments.Actor{})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return a.ID
+	}
+	work := fmt.Sprintf("/courses/%d/performance/assignments", f.course)
+	newAssignment("matrix-first")
+	workItem := fmt.Sprintf("%s/%d", work, newAssignment("matrix"))
+	newAssignment("matrix-last")
+	freshAssignment := func(prefix, suffix string) func() string {
+		return func() string {
+			n++
+			key := fmt.Sprintf("gone-%d", n)
+			id := newAssignment(key)
+			if prefix == "/api" {
+				return fmt.Sprintf("/api/courses/%d/assignments/%s", f.course, key)
+			}
+			return fmt.Sprintf("%s/%d%s", work, id, suffix)
+		}
+	}
+	editorAction := [9]int{unauth, nf, nf, forb, yes, yes, yes, forb, forb}
+	editorAPIAction := [9]int{unauth, nf, nf, forb, yes, yes, yes, unauth, forb}
 	return map[string]routeRule{
-		"GET /courses/:id/files":              {fixed(courseFiles), adminPage, false, nil},
-		"POST /courses/:id/files":             {fixed(courseFiles), adminAction, false, nil},
-		"POST /courses/:id/files/:fid/rename": {fixed(kept + "/rename"), adminAction, false, form("path=matrix/kept.txt")},
-		"POST /courses/:id/files/:fid/delete": {freshFile("", "/delete"), adminAction, false, form("confirm=1")},
-		"GET /api/courses/:id/files":          {fixed("/api" + courseFiles), adminAPI, false, nil},
-		"PUT /api/courses/:id/files/*":        {fixed("/api" + courseFiles + "/matrix/put.txt"), adminAPIAction, false, nil},
-		"DELETE /api/courses/:id/files/*":     {freshFile("/api"+courseFiles+"/", ""), adminAPIAction, false, nil},
+		"GET /courses/:id/files":                   {fixed(courseFiles), adminPage, false, nil},
+		"POST /courses/:id/files":                  {fixed(courseFiles), adminAction, false, nil},
+		"POST /courses/:id/files/:fid/rename":      {fixed(kept + "/rename"), adminAction, false, form("path=matrix/kept.txt")},
+		"POST /courses/:id/files/:fid/delete":      {freshFile("", "/delete"), adminAction, false, form("confirm=1")},
+		"GET /api/courses/:id/files":               {fixed("/api" + courseFiles), adminAPI, false, nil},
+		"PUT /api/courses/:id/files/*":             {fixed("/api" + courseFiles + "/matrix/put.txt"), adminAPIAction, false, nil},
+		"DELETE /api/courses/:id/files/*":          {freshFile("/api"+courseFiles+"/", ""), adminAPIAction, false, nil},
+		"GET /courses/:id/performance/assignments": {fixed(work), staffPage, false, nil},
+		"POST /courses/:id/performance/assignments": {fixed(work), [9]int{unauth, nf, nf, forb, see, see, see, forb, forb}, false,
+			func() string { n++; return fmt.Sprintf("name=Added+%d&kind=homework&points=10", n) }},
+		"POST /courses/:id/performance/assignments/:aid":        {fixed(workItem), editorAction, false, form("name=Matrix&kind=exam&points=5&key=matrix")},
+		"POST /courses/:id/performance/assignments/:aid/up":     {fixed(workItem + "/up"), editorAction, false, nil},
+		"POST /courses/:id/performance/assignments/:aid/down":   {fixed(workItem + "/down"), editorAction, false, nil},
+		"POST /courses/:id/performance/assignments/:aid/remove": {freshAssignment("", "/remove"), editorAction, false, form("confirm=1")},
+		"GET /api/courses/:id/assignments":                      {fixed("/api/courses/" + course + "/assignments"), staffAPI, false, nil},
+		"PUT /api/courses/:id/assignments/:key": {fixed("/api/courses/" + course + "/assignments/matrix-put"), editorAPIAction, false,
+			form(`{"name":"Put by the matrix","kind":"project","points":20}`)},
+		"DELETE /api/courses/:id/assignments/:key": {freshAssignment("/api", ""), editorAPIAction, false, nil},
 
 		"GET /admin/courses": {fixed("/admin/courses"), siteAdminPage, false, nil},
 		"POST /admin/courses": {fixed("/admin/courses"), siteAdminAction, false,

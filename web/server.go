@@ -15,6 +15,7 @@ import (
 	"coursevault/db"
 	"coursevault/db/files"
 	"coursevault/jobs/archive"
+	"coursevault/jobs/assignments"
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
@@ -50,11 +51,12 @@ type Deps struct {
 
 // Server holds every dependency a handler needs; nothing reaches for a global.
 type Server struct {
-	db      *db.DB
-	files   *files.Service
-	exports *exports.Service
-	imports *imports.Service
-	courses *courses.Service
+	db          *db.DB
+	files       *files.Service
+	exports     *exports.Service
+	imports     *imports.Service
+	courses     *courses.Service
+	assignments *assignments.Service
 	// estimator caches the Exports tab's size estimate per course and data version.
 	estimator archive.Estimator
 	sessions  *scs.SessionManager
@@ -93,6 +95,7 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 
 	s := &Server{db: d, files: deps.Files, exports: deps.Exports, imports: deps.Imports, sessions: sm, log: log, cfg: cfg}
 	s.courses = courses.New(d, deps.Files, cfg.Now)
+	s.assignments = assignments.New(d, cfg.Timezone, cfg.Now)
 	s.echo = s.routes()
 	return s
 }

@@ -18,8 +18,7 @@ import (
 // a course token (default deny), so a route added later stays closed to
 // scripts until someone adds it here. Archives (/api/courses/:id/exports and
 // the /files/ downloads), export requests, site administration and pages are
-// deliberately absent. The next issue's assignment and submission endpoints
-// join this list.
+// deliberately absent.
 var courseTokenRoutes = map[string]bool{
 	"GET /api/courses":                         true, // lists only the token's course
 	"GET /api/courses/:id":                     true,
@@ -31,6 +30,9 @@ var courseTokenRoutes = map[string]bool{
 	"GET /api/courses/:id/files":               true,
 	"PUT /api/courses/:id/files/*":             true,
 	"DELETE /api/courses/:id/files/*":          true,
+	"GET /api/courses/:id/assignments":         true,
+	"PUT /api/courses/:id/assignments/:key":    true,
+	"DELETE /api/courses/:id/assignments/:key": true,
 }
 
 // courseTokenUseEvery is how stale a token's last use may get before a

@@ -12,9 +12,16 @@ import (
 	"coursevault/db"
 )
 
-// FormatVersion is the archive format this package writes and reads. It moves
-// only when an existing reader would misread a new archive.
-const FormatVersion = 1
+// FormatVersion is the archive format this package writes. It moves when an
+// existing reader would misread a new archive, or silently drop what it
+// carries: version 2 adds assignments' "key" and submissions'
+// "external_id", which a version 1 reader would ignore (it skips unknown
+// fields), so it refuses them instead of importing a course without them.
+const FormatVersion = 2
+
+// MinFormatVersion is the oldest format this package still reads: a version
+// 1 archive has no outside keys, and imports with none.
+const MinFormatVersion = 1
 
 // Fixed entry names. Data files are listed in the order they are written.
 const (

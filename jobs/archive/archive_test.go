@@ -92,7 +92,7 @@ func TestWrite_archiveHoldsTheWholeCourse(t *testing.T) {
 				t.Errorf("%s: manifest rows %d wrong", e.Path, e.Rows)
 			}
 		}
-		if onDisk.FormatVersion != 1 || onDisk.AppVersion != "test" || !onDisk.GeneratedAt.Equal(testNow) ||
+		if onDisk.FormatVersion != FormatVersion || onDisk.AppVersion != "test" || !onDisk.GeneratedAt.Equal(testNow) ||
 			onDisk.GeneratedBy.Email != "instructor@demo.test" || onDisk.Course.ID != fullCourse ||
 			!onDisk.Options.IncludeStdout || !onDisk.Options.IncludeStaticFiles {
 			t.Errorf("manifest header = %+v", onDisk)

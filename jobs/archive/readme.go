@@ -49,8 +49,10 @@ WHAT IS IN HERE
   data/members.json        everyone in the course: email, name, role, period,
                            student_identifier (text: leading zeros are kept).
                            Passwords, sessions and tokens are never exported.
-  data/assignments.json    the assignments, in course order, with points and dates.
-  data/submissions.json    the autograded submissions (student, assignment, commit).
+  data/assignments.json    the assignments, in course order, with points and dates;
+                           "key" is the outside key scripts use ("hw1"), or null.
+  data/submissions.json    the autograded submissions (student, assignment, commit);
+                           "external_id" is the autograder's id, or null.
   data/build_results.json  the build of each submission.
   data/test_results.json   each test run against a submission.
   data/scores.json         the performance book: one row per student and

@@ -38,8 +38,11 @@ type memberRow struct {
 	CreatedAt         time.Time `json:"created_at"`
 }
 
+// assignmentRow: key is the outside system's key ("hw1"), null when none
+// (format 2; absent from format 1 archives).
 type assignmentRow struct {
 	ID       int64      `json:"id"`
+	Key      *string    `json:"key"`
 	Name     string     `json:"name"`
 	Kind     string     `json:"kind"`
 	Position int        `json:"position"`
@@ -48,8 +51,11 @@ type assignmentRow struct {
 	Points   float64    `json:"points"`
 }
 
+// submissionRow: external_id is the autograder's id ("ext-123"), null
+// when none (format 2; absent from format 1 archives).
 type submissionRow struct {
 	ID           int64     `json:"id"`
+	ExternalID   *string   `json:"external_id"`
 	AssignmentID int64     `json:"assignment_id"`
 	UserID       int64     `json:"user_id"`
 	CommitSHA    string    `json:"commit_sha"`

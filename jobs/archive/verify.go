@@ -101,8 +101,8 @@ func VerifyLimits(r io.ReaderAt, size int64, lim Limits) (Manifest, error) {
 	if err := dec.Decode(&m); err != nil {
 		return Manifest{}, fmt.Errorf("archive: %s is not valid: %w", ManifestName, err)
 	}
-	if m.FormatVersion != FormatVersion {
-		return Manifest{}, fmt.Errorf("archive: format version %d; this coursevault reads version %d", m.FormatVersion, FormatVersion)
+	if m.FormatVersion < MinFormatVersion || m.FormatVersion > FormatVersion {
+		return Manifest{}, fmt.Errorf("archive: format version %d; this coursevault reads versions %d to %d", m.FormatVersion, MinFormatVersion, FormatVersion)
 	}
 
 	var total int64

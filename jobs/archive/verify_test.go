@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -154,12 +155,20 @@ func TestVerify_rejectsDamagedOrHostileArchives(t *testing.T) {
 			want: "entry data/submissions.json:",
 		},
 		{
-			name: "an unknown format version",
+			name: "a newer format version",
 			tamper: func(t *testing.T, e map[string][]byte, names []string) ([]string, []byte) {
-				withManifest(t, e, func(m *Manifest) { m.FormatVersion = 2 })
+				withManifest(t, e, func(m *Manifest) { m.FormatVersion = FormatVersion + 1 })
 				return names, nil
 			},
-			want: "format version 2",
+			want: fmt.Sprintf("format version %d", FormatVersion+1),
+		},
+		{
+			name: "a format version before the first",
+			tamper: func(t *testing.T, e map[string][]byte, names []string) ([]string, []byte) {
+				withManifest(t, e, func(m *Manifest) { m.FormatVersion = 0 })
+				return names, nil
+			},
+			want: "format version 0",
 		},
 		{
 			name: "no manifest",

@@ -286,7 +286,7 @@ func (aw *writer) writeData(src Source, course db.Course, counts db.ArchiveCount
 	}
 	if err := aw.table("data/assignments.json", "Writing assignments", counts.Assignments, func(add func(any) error) error {
 		return q.EachAssignment(ctx, id, func(a db.Assignment) error {
-			return add(assignmentRow{ID: a.ID, Name: a.Name, Kind: a.Kind, Position: a.Position,
+			return add(assignmentRow{ID: a.ID, Key: nullable(a.Key), Name: a.Name, Kind: a.Kind, Position: a.Position,
 				OpensAt: a.OpensAt, DueAt: a.DueAt, Points: a.Points})
 		})
 	}); err != nil {
@@ -294,7 +294,7 @@ func (aw *writer) writeData(src Source, course db.Course, counts db.ArchiveCount
 	}
 	if err := aw.table("data/submissions.json", "Writing submissions", counts.Submissions, func(add func(any) error) error {
 		return q.EachSubmission(ctx, id, func(s db.Submission) error {
-			return add(submissionRow{ID: s.ID, AssignmentID: s.AssignmentID, UserID: s.UserID,
+			return add(submissionRow{ID: s.ID, ExternalID: nullable(s.ExternalID), AssignmentID: s.AssignmentID, UserID: s.UserID,
 				CommitSHA: s.CommitSHA, State: s.State, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt})
 		})
 	}); err != nil {
@@ -446,4 +446,13 @@ func thousands(n int64) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// nullable writes an empty outside key as null: one spelling of "none", so
+// export → import → export gives equal files.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

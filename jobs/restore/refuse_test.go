@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"regexp"
 	"slices"
@@ -111,7 +112,7 @@ func TestImport_refusesBadArchivesAndChangesNothing(t *testing.T) {
 				u.manifest.AppVersion = "v9.0.0"
 				return u.pack(t)
 			},
-			want: `format version 2 \(made by coursevault v9.0.0\); this coursevault reads versions up to 1: import it with a newer coursevault`,
+			want: fmt.Sprintf(`format version %d \(made by coursevault v9.0.0\); this coursevault reads versions up to %d: import it with a newer coursevault`, archive.FormatVersion+1, archive.FormatVersion),
 			is:   ErrNewerFormat,
 		},
 		{

@@ -3,10 +3,13 @@ package restore
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"coursevault/db"
 	"coursevault/db/demo"
 	"coursevault/jobs/archive"
 )
@@ -16,6 +19,10 @@ import (
 // a canonical mapping of ids, and every static file's bytes identical.
 func TestImport_roundTripLosesNothing(t *testing.T) {
 	src := demoInstance(t, demo.Defaults())
+	// Outside keys, as the assignments API and the autograder set them: every
+	// assignment of the course with periods but the last has a key, and some
+	// submissions have the autograder's id.
+	src.giveOutsideKeys(t, coursePeriods)
 	for _, tc := range []struct {
 		name     string
 		courseID int64
@@ -74,7 +81,115 @@ func TestImport_roundTripLosesNothing(t *testing.T) {
 			if got, err := dst.d.CourseByID(context.Background(), res.CourseID); err != nil || got.Code != ua.manifest.Course.Code {
 				t.Errorf("course = %+v, %v; want code %s", got, err, ua.manifest.Course.Code)
 			}
+			if tc.courseID == coursePeriods {
+				if a, err := dst.d.AssignmentByKey(context.Background(), res.CourseID, "hw1"); err != nil || a.Key != "hw1" {
+					t.Errorf("imported assignment hw1: %+v, %v", a, err)
+				}
+				for _, want := range []string{`"key":null`, `"key":"hw1"`} {
+					if !bytes.Contains(ub.data["data/assignments.json"], []byte(want)) {
+						t.Errorf("data/assignments.json after the round trip lacks %s", want)
+					}
+				}
+				for _, want := range []string{`"external_id":null`, `"external_id":"ext-1"`} {
+					if !bytes.Contains(ub.data["data/submissions.json"], []byte(want)) {
+						t.Errorf("data/submissions.json after the round trip lacks %s", want)
+					}
+				}
+			}
 		})
+	}
+}
+
+// giveOutsideKeys gives every assignment of course but the last a key
+// (hw1, hw2, ...) and adds three submissions with autograder ids (ext-1..3).
+func (in *instance) giveOutsideKeys(t testing.TB, course int64) {
+	t.Helper()
+	ctx := context.Background()
+	as, err := in.d.Assignments(ctx, course)
+	if err != nil || len(as) < 2 {
+		t.Fatalf("assignments: %d, %v", len(as), err)
+	}
+	var subs []db.Submission
+	in.d.EachSubmission(ctx, course, func(s db.Submission) error {
+		if len(subs) < 3 {
+			subs = append(subs, s)
+		}
+		return nil
+	})
+	err = in.d.InTx(ctx, func(tx *db.Queries) error {
+		for i, a := range as[:len(as)-1] {
+			a.Key = fmt.Sprintf("hw%d", i+1)
+			if err := tx.UpdateAssignment(ctx, a); err != nil {
+				return err
+			}
+		}
+		ins, err := tx.PrepareInsertSubmission(ctx)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for i, s := range subs {
+			s.ExternalID = fmt.Sprintf("ext-%d", i+1)
+			if _, err := ins.Exec(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// formatOne rewrites an archive as format 1 had it: no outside keys.
+func formatOne(t testing.TB, b []byte) []byte {
+	t.Helper()
+	u := unpack(t, b)
+	u.manifest.FormatVersion = 1
+	for name, field := range map[string]string{"data/assignments.json": "key", "data/submissions.json": "external_id"} {
+		re := regexp.MustCompile(`"` + field + `":(null|"[^"]*"),`)
+		u.set(name, re.ReplaceAll(u.data[name], nil))
+	}
+	return u.pack(t)
+}
+
+// An archive made before outside keys (format 1) still imports, without them.
+func TestImport_formatOneArchiveImportsWithoutKeys(t *testing.T) {
+	src := demoInstance(t, tinyDemo())
+	src.giveOutsideKeys(t, coursePeriods)
+	old := formatOne(t, src.export(t, coursePeriods))
+	if u := unpack(t, old); bytes.Contains(u.data["data/assignments.json"], []byte(`"key"`)) || u.manifest.FormatVersion != 1 {
+		t.Fatal("formatOne left the keys in")
+	}
+	dst := freshInstance(t)
+	res, err := dst.importArchive(old, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := dst.d.Assignments(context.Background(), res.CourseID)
+	if err != nil || len(as) == 0 || res.Submissions == 0 {
+		t.Fatalf("imported %+v: %d assignments, %v", res, len(as), err)
+	}
+	for _, a := range as {
+		if a.Key != "" {
+			t.Fatalf("assignment %q has key %q from a format 1 archive", a.Name, a.Key)
+		}
+	}
+	if again := dst.export(t, res.CourseID); bytes.Contains(unpack(t, again).data["data/assignments.json"], []byte(`"key":"`)) {
+		t.Fatal("a key appeared from nowhere")
+	}
+}
+
+// Two assignments with the same key cannot both be imported: the archive is
+// refused, naming the row and field.
+func TestImport_refusesADuplicateKey(t *testing.T) {
+	src := demoInstance(t, tinyDemo())
+	src.giveOutsideKeys(t, coursePeriods)
+	u := unpack(t, src.export(t, coursePeriods))
+	u.editLine(t, "data/assignments.json", 3, func(line string) string { return strings.Replace(line, `"key":"hw2"`, `"key":"hw1"`, 1) })
+	_, err := freshInstance(t).importArchive(u.pack(t), Options{})
+	if err == nil || !strings.Contains(err.Error(), `field "key": key "hw1" appears twice`) {
+		t.Fatalf("duplicate key: %v", err)
 	}
 }
 

@@ -11,12 +11,15 @@ import (
 	"coursevault/db"
 	"coursevault/db/files"
 	"coursevault/jobs/archive"
+	assignmentsjob "coursevault/jobs/assignments"
 )
 
 // The rows of the data files as the import reads them. The archive format
 // is package archive's (rows.go there); these are read field by field so a
-// wrong one is named, and fields this version does not know are ignored
-// (adding a field does not move the format version).
+// wrong one is named, and fields this version does not know are ignored.
+// So a field whose data an older reader would drop moves the format version
+// (archive.FormatVersion), which older readers refuse; fields added in a
+// version are optional here, so older archives still import.
 
 type courseRow struct {
 	Code, Name, Term string
@@ -60,6 +63,7 @@ func parseMember(r *row) memberRow {
 type assignmentRow struct {
 	ID, Position   int64
 	Name, Kind     string
+	Key            string
 	OpensAt, DueAt *time.Time
 	Points         float64
 }
@@ -69,8 +73,17 @@ func parseAssignment(r *row) assignmentRow {
 		ID: r.id("id"), Name: r.nonEmpty("name"),
 		Kind:     r.oneOf("kind", db.KindHomework, db.KindReading, db.KindProject, db.KindExam),
 		Position: r.integer("position"), OpensAt: r.optTime("opens_at"), DueAt: r.optTime("due_at"),
-		Points: r.number("points"),
+		Points: r.number("points"), Key: outsideKey(r, "key"),
 	}
+}
+
+// outsideKey reads an outside key: absent (format 1 archives), null and ""
+// all mean none.
+func outsideKey(r *row, name string) string {
+	if v := r.optStr(name); v != nil {
+		return *v
+	}
+	return ""
 }
 
 func parseSubmission(r *row) db.Submission {
@@ -80,6 +93,7 @@ func parseSubmission(r *row) db.Submission {
 		State: r.oneOf("state", db.SubmissionQueued, db.SubmissionBuilding, db.SubmissionTesting,
 			db.SubmissionPassed, db.SubmissionFailed, db.SubmissionError),
 		CreatedAt: r.time("created_at"), UpdatedAt: r.time("updated_at"),
+		ExternalID: outsideKey(r, "external_id"),
 	}
 }
 
@@ -205,11 +219,21 @@ func (im *importer) check() error {
 
 	im.note("Checking data/assignments.json")
 	assignments := map[int64]bool{}
+	keys := map[string]bool{}
 	if err := table(im, "data/assignments.json", parseAssignment, func(r *row, a assignmentRow) error {
-		if assignments[a.ID] {
+		switch {
+		case assignments[a.ID]:
 			return bad(r, "id", "assignment %d appears twice", a.ID)
+		case keys[a.Key]:
+			return bad(r, "key", "key %q appears twice", a.Key)
+		}
+		if msg := assignmentsjob.CheckKey(a.Key, false); msg != "" {
+			return bad(r, "key", "%s", msg)
 		}
 		assignments[a.ID] = true
+		if a.Key != "" {
+			keys[a.Key] = true
+		}
 		return nil
 	}); err != nil {
 		return err
@@ -369,7 +393,7 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.Assignments, err = inBatches(im, "data/assignments.json", parseAssignment, nil, func(tx *db.Queries, rows []assignmentRow) error {
 		for _, a := range rows {
 			id, err := tx.InsertAssignment(ctx, db.Assignment{CourseID: courseID, Name: a.Name, Kind: a.Kind,
-				Position: int(a.Position), OpensAt: a.OpensAt, DueAt: a.DueAt, Points: a.Points})
+				Position: int(a.Position), OpensAt: a.OpensAt, DueAt: a.DueAt, Points: a.Points, Key: a.Key})
 			if err != nil {
 				return err
 			}
