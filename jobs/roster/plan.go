@@ -165,7 +165,7 @@ func newPlanner(ctx context.Context, q *db.Queries, courseID int64, f File, opts
 }
 
 func (pl *planner) fail(e Entry, column, msg string) {
-	pl.p.Errors = append(pl.p.Errors, LineError{e.Line, column, msg})
+	pl.p.Errors = append(pl.p.Errors, LineError{Line: e.Line, Column: column, Message: msg})
 }
 
 // entry plans one person of the file.
