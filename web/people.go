@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,9 +16,6 @@ import (
 	"coursevault/jobs/roster"
 	"coursevault/views"
 )
-
-// rosterTTL is how long an uploaded roster waits between its preview and its apply.
-const rosterTTL = time.Hour
 
 func peopleURL(ca *courseAccess) string { return fmt.Sprintf("/courses/%d/people", ca.Course.ID) }
 
@@ -283,8 +279,7 @@ func (s *Server) previewRoster(c echo.Context) error {
 	if len(p.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	} else {
-		f, err := s.files.Store(ctx, files.Input{Owner: files.Owner{Type: files.OwnerRoster, ID: ca.Course.ID}, Category: files.RosterUpload,
-			Filename: fh.Filename, ContentType: "text/csv", CreatedBy: u.ID, TTL: rosterTTL}, bytes.NewReader(data))
+		f, err := s.files.Keep(ctx, files.PurposeRoster, ca.Course.ID, u.ID, fh.Filename, bytes.NewReader(data))
 		if err != nil {
 			return err
 		}
@@ -325,15 +320,12 @@ func (s *Server) applyRoster(c echo.Context) error {
 	ca := currentCourse(c)
 	u := currentUser(c)
 	const gone = "This preview has expired or was already applied: upload the file again."
-	f, err := s.files.Get(ctx, c.FormValue("upload"))
+	f, err := s.files.Kept(ctx, c.FormValue("upload"), files.PurposeRoster, ca.Course.ID, u.ID, s.now())
 	if errors.Is(err, files.ErrNotFound) {
 		return s.renderPeople(c, http.StatusGone, views.AddPerson{}, gone, nil)
 	}
 	if err != nil {
 		return err
-	}
-	if f.Category != files.RosterUpload || f.Owner != (files.Owner{Type: files.OwnerRoster, ID: ca.Course.ID}) || f.CreatedBy != u.ID || f.Expired(s.now()) {
-		return s.renderPeople(c, http.StatusGone, views.AddPerson{}, gone, nil)
 	}
 	rc, err := s.files.Open(ctx, f)
 	if err != nil {
