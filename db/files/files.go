@@ -39,7 +39,6 @@ const (
 // OwnerCourse is the owner type of files that belong to a course.
 const OwnerCourse = "course"
 
-
 var (
 	// ErrNotFound: no such file (unknown or malformed token, deleted row).
 	ErrNotFound = errors.New("file not found")
