@@ -54,7 +54,9 @@ type Preview struct {
 
 	// target is, per file column, the existing assignment's id (0: new, see newIndex).
 	target   []int64
-	newIndex []int // per file column, index in NewAssignments (-1: existing)
+	newIndex []int    // per file column, index in NewAssignments (-1: existing)
+	names    []string // per file column, the assignment's name
+	points   []float64
 }
 
 // Counts are what an apply did (or, from a preview, would do).
@@ -102,7 +104,7 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File) (Preview, 
 	if err != nil {
 		return Preview{}, err
 	}
-	points := p.matchColumns(f, assignments)
+	p.matchColumns(f, assignments)
 	scores := map[scoreKey]db.BookScore{}
 	err = q.EachBookScore(ctx, courseID, func(s db.BookScore) error {
 		scores[scoreKey{s.AssignmentID, s.UserID}] = s
@@ -130,7 +132,7 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File) (Preview, 
 			name = m.Email
 		}
 		for _, s := range r.Scores {
-			p.score(f, r.Line, s, m.UserID, name, points[s.Column], scores)
+			p.score(f, r.Line, s, m.UserID, name, scores)
 		}
 	}
 	sort.SliceStable(p.Errors, func(i, j int) bool { // by line; "and N more" last
@@ -141,8 +143,8 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File) (Preview, 
 }
 
 // matchColumns finds each column's assignment (or lists it as new) and
-// returns each column's points. Two columns for one assignment is an error.
-func (p *Preview) matchColumns(f File, assignments []db.Assignment) []float64 {
+// its name and points. Two columns for one assignment is an error.
+func (p *Preview) matchColumns(f File, assignments []db.Assignment) {
 	byKey, byName := map[string]*db.Assignment{}, map[string]*db.Assignment{}
 	for i := range assignments {
 		a := &assignments[i]
@@ -154,7 +156,7 @@ func (p *Preview) matchColumns(f File, assignments []db.Assignment) []float64 {
 		}
 	}
 	p.target, p.newIndex = make([]int64, len(f.Columns)), make([]int, len(f.Columns))
-	points := make([]float64, len(f.Columns))
+	p.names, p.points = make([]string, len(f.Columns)), make([]float64, len(f.Columns))
 	used := map[string]string{} // assignment → the header of the column that has it
 	line := 1
 	if f.Format == FormatLong {
@@ -175,7 +177,7 @@ func (p *Preview) matchColumns(f File, assignments []db.Assignment) []float64 {
 		used[id] = c.Header
 		p.newIndex[i] = -1
 		if a != nil {
-			p.target[i], points[i] = a.ID, a.Points
+			p.target[i], p.names[i], p.points[i] = a.ID, a.Name, a.Points
 			continue
 		}
 		pts := c.Points
@@ -188,20 +190,19 @@ func (p *Preview) matchColumns(f File, assignments []db.Assignment) []float64 {
 		}
 		p.newIndex[i] = len(p.NewAssignments)
 		p.NewAssignments = append(p.NewAssignments, NewAssignment{Name: c.Name, Key: key, Points: pts})
-		points[i] = pts
+		p.names[i], p.points[i] = c.Name, pts
 	}
-	return points
 }
 
 // score plans one cell.
-func (p *Preview) score(f File, line int, s Score, userID int64, name string, points float64, scores map[scoreKey]db.BookScore) {
-	c := f.Columns[s.Column]
-	column := c.Header
+func (p *Preview) score(f File, line int, s Score, userID int64, name string, scores map[scoreKey]db.BookScore) {
+	points, assignment := p.points[s.Column], p.names[s.Column]
+	column := f.Columns[s.Column].Header
 	if f.Format == FormatLong {
 		column = "score"
 	}
 	if points <= 0 {
-		p.Errors = append(p.Errors, LineError{Line: line, Column: column, Message: fmt.Sprintf("the assignment %s has no points to score against", c.Name)})
+		p.Errors = append(p.Errors, LineError{Line: line, Column: column, Message: fmt.Sprintf("the assignment %s has no points to score against", assignment)})
 		return
 	}
 	fraction := s.Value / points
@@ -210,10 +211,10 @@ func (p *Preview) score(f File, line int, s Score, userID int64, name string, po
 	}
 	if fraction > MaxFraction {
 		p.Errors = append(p.Errors, LineError{Line: line, Column: column,
-			Message: fmt.Sprintf("%s is more than %d times the %s points of %s", formatScore(s), MaxFraction, formatPoints(points), c.Name)})
+			Message: fmt.Sprintf("%s is more than %d times the %s points of %s", formatScore(s), MaxFraction, formatPoints(points), assignment)})
 		return
 	}
-	ch := Change{Line: line, Student: name, Assignment: c.Name, To: round(fraction * points), Points: points,
+	ch := Change{Line: line, Student: name, Assignment: assignment, To: round(fraction * points), Points: points,
 		userID: userID, column: s.Column, fraction: fraction}
 	old, ok := scores[scoreKey{p.target[s.Column], userID}]
 	switch {
