@@ -62,6 +62,7 @@ type BookPage struct {
 	PostURL      string
 	Exports      []ExportRow
 	UpToDate     bool
+	Gradebook    *GradebookForm // nil: the viewer may not upload one
 }
 
 // BookColumn is an assignment's header.

@@ -55,6 +55,9 @@ func (s *Server) routes() *echo.Echo {
 	books := course.Group("/performance/exports")
 	books.POST("", s.requestExport)
 	s.exportRoutes(books)
+	grades := course.Group("/performance/gradebook", requireRole("admin", "teacher"))
+	grades.POST("", s.previewGradebook)
+	grades.POST("/apply", s.applyGradebook)
 
 	course.GET("/audit", s.courseAudit, requireRole("admin"))
 
@@ -94,6 +97,7 @@ func (s *Server) routes() *echo.Echo {
 	apiCourse.GET("/performance/exports", s.apiBookFiles)
 	apiCourse.GET("/members", s.apiMembers)
 	apiCourse.PUT("/roster", s.apiRoster, requireRole("admin"))
+	apiCourse.PUT("/gradebook", s.apiGradebook, requireRole("admin", "teacher"))
 	apiArchives := apiCourse.Group("/exports", requireRole("admin"))
 	apiArchives.GET("", s.apiListExports)
 	apiArchives.POST("", s.apiRequestExport)
