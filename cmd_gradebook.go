@@ -6,72 +6,36 @@ import (
 	"io"
 	"time"
 
-	"coursevault/db"
 	"coursevault/jobs/gradebook"
 )
 
 // runGradebook: gradebook import --course ID|CODE FILE.csv [--dry-run].
 // It prints the preview; any bad cell is listed and nothing is written (exit 1).
 func runGradebook(ctx context.Context, args []string, stdout io.Writer) error {
-	args, err := subcommand(args, "import")
+	ci, err := openCourseImport(ctx, args, "gradebook", nil)
 	if err != nil {
 		return err
 	}
-	file, args := splitFileArg(args, "course", "data-dir")
-	f := newFlags("gradebook import")
-	dataDir := f.dataDir()
-	courseRef := f.String("course", "", "course id or code")
-	dryRun := f.Bool("dry-run", false, "print what would change; write nothing")
-	if err := f.parse(args); err != nil {
-		return err
-	}
-	if *courseRef == "" || file == "" {
-		return fmt.Errorf("%w: give --course and one CSV file", errUsage)
-	}
-	in, err := openInput(file)
+	defer ci.Close()
+	gf, err := gradebook.Read(ci.in)
 	if err != nil {
-		return err
-	}
-	defer in.Close()
-	d, err := openDB(ctx, *dataDir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	course, err := findCourse(ctx, d, *courseRef)
-	if err != nil {
-		return err
-	}
-	gf, err := gradebook.Read(in)
-	if err != nil {
-		return fmt.Errorf("%s refused, nothing written: %w", file, err)
+		return fmt.Errorf("%s refused, nothing written: %w", ci.file, err)
 	}
 	var p gradebook.Preview
 	var n gradebook.Counts
-	if *dryRun {
-		if p, err = gradebook.Plan(ctx, d.Queries, course.ID, gf); err != nil {
+	if ci.dryRun {
+		if p, err = gradebook.Plan(ctx, ci.d.Queries, ci.course.ID, gf); err != nil {
 			return err
 		}
 		n = p.Counts()
-	} else if p, n, err = gradebook.Apply(ctx, d, course.ID, gf, time.Now()); err != nil {
+	} else if p, n, err = gradebook.Apply(ctx, ci.d, ci.course.ID, gf, time.Now()); err != nil {
 		return err
 	}
 	printGradebookPreview(stdout, p)
 	if len(p.Errors) > 0 {
-		return fmt.Errorf("%s has %d bad cells: nothing written", file, len(p.Errors))
+		return fmt.Errorf("%s has %d bad cells: nothing written", ci.file, len(p.Errors))
 	}
-	if *dryRun {
-		fmt.Fprintf(stdout, "dry run, nothing written: would have %s\n", n)
-		return nil
-	}
-	err = d.InTx(ctx, func(tx *db.Queries) error {
-		return tx.InsertAuditEvent(ctx, db.AuditEvent{At: time.Now(), Action: "gradebook.apply", CourseID: course.ID, Subject: file, Detail: n.String()})
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: %s\n", course.Code, n)
-	return nil
+	return ci.finish(ctx, stdout, "gradebook.apply", n)
 }
 
 // printGradebookPreview lists what the book page's preview shows.
