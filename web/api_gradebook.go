@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-	"mime"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -25,19 +23,7 @@ type apiGradebookResult struct {
 func (s *Server) apiGradebook(c echo.Context) error {
 	ctx := c.Request().Context()
 	ca := currentCourse(c)
-	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || !rosterTypes[mt] {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the gradebook as the request body with Content-Type: text/csv.")
-	}
-	body := http.MaxBytesReader(c.Response(), c.Request().Body, gradebook.MaxSize+1)
-	file, err := gradebook.Read(body)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) || errors.Is(err, gradebook.ErrTooLarge) {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, sentence(gradebook.ErrTooLarge.Error()))
-	}
-	var fe *gradebook.FileError
-	if errors.As(err, &fe) {
-		return echo.NewHTTPError(http.StatusBadRequest, sentence(fe.Msg))
-	}
+	file, err := readCSVBody(c, "gradebook", gradebook.MaxSize, gradebook.ErrTooLarge, gradebook.Read)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -76,32 +75,20 @@ func (s *Server) previewGradebook(c echo.Context) error {
 	ctx := c.Request().Context()
 	ca := currentCourse(c)
 	u := currentUser(c)
-	fh, err := c.FormFile("file")
-	if err != nil || fh.Filename == "" {
-		return s.renderBook(c, http.StatusBadRequest, "Choose a gradebook CSV file to upload.")
+	up, status, msg, err := readUpload(c, gradebook.MaxSize)
+	if err != nil || msg != "" {
+		return errOr(err, func() error { return s.renderBook(c, status, msg) })
 	}
-	if fh.Size > gradebook.MaxSize {
-		return s.renderBook(c, http.StatusRequestEntityTooLarge, "The file is larger than "+files.FormatSize(gradebook.MaxSize)+".")
-	}
-	in, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	data, err := io.ReadAll(io.LimitReader(in, gradebook.MaxSize+1))
-	if err != nil {
-		return err
-	}
-	_, p, err := gradebook.PlanFile(ctx, s.db.Queries, ca.Course.ID, bytes.NewReader(data))
+	_, p, err := gradebook.PlanFile(ctx, s.db.Queries, ca.Course.ID, bytes.NewReader(up.Data))
 	if err != nil {
 		return s.gradebookRefused(c, err)
 	}
-	v := gradebookPreviewView(ca, fh.Filename, p)
-	status := http.StatusOK
+	v := gradebookPreviewView(ca, up.Name, p)
+	status = http.StatusOK
 	if len(p.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	} else {
-		f, err := s.files.Keep(ctx, files.PurposeGradebook, ca.Course.ID, u.ID, fh.Filename, bytes.NewReader(data))
+		f, err := s.files.Keep(ctx, files.PurposeGradebook, ca.Course.ID, u.ID, up.Name, bytes.NewReader(up.Data))
 		if err != nil {
 			return err
 		}
@@ -112,15 +99,11 @@ func (s *Server) previewGradebook(c echo.Context) error {
 
 // gradebookRefused shows why a whole file was refused; other errors stay errors.
 func (s *Server) gradebookRefused(c echo.Context, err error) error {
-	var fe *gradebook.FileError
-	if !errors.As(err, &fe) {
+	status, msg, ok := refusal(err)
+	if !ok {
 		return err
 	}
-	status := http.StatusBadRequest
-	if errors.Is(err, gradebook.ErrTooLarge) {
-		status = http.StatusRequestEntityTooLarge
-	}
-	return s.renderBook(c, status, sentence(fe.Msg))
+	return s.renderBook(c, status, msg)
 }
 
 // applyGradebook applies the file a preview kept, planning it again in the
@@ -128,14 +111,10 @@ func (s *Server) gradebookRefused(c echo.Context, err error) error {
 func (s *Server) applyGradebook(c echo.Context) error {
 	ctx := c.Request().Context()
 	ca := currentCourse(c)
-	f, err := s.files.Kept(ctx, c.FormValue("upload"), files.PurposeGradebook, ca.Course.ID, currentUser(c).ID, s.now())
+	f, rc, err := s.openKept(c, files.PurposeGradebook)
 	if errors.Is(err, files.ErrNotFound) {
-		return s.renderBook(c, http.StatusGone, "This preview has expired or was already applied: upload the file again.")
+		return s.renderBook(c, http.StatusGone, errUploadGone)
 	}
-	if err != nil {
-		return err
-	}
-	rc, err := s.files.Open(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -148,9 +127,7 @@ func (s *Server) applyGradebook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.files.Delete(ctx, f); err != nil {
-		s.log.Error("delete applied gradebook upload", "file", f.ID, "err", err)
-	}
+	s.dropKept(c, f)
 	if len(p.Errors) > 0 {
 		return s.render(c, http.StatusUnprocessableEntity, views.GradebookPreviewView(s.page(c, "Gradebook preview · "+ca.Course.Code),
 			gradebookPreviewView(ca, f.Filename, p)))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -253,33 +252,21 @@ func (s *Server) previewRoster(c echo.Context) error {
 	ctx := c.Request().Context()
 	ca := currentCourse(c)
 	u := currentUser(c)
-	fh, err := c.FormFile("file")
-	if err != nil || fh.Filename == "" {
-		return s.renderPeople(c, http.StatusBadRequest, views.AddPerson{}, "Choose a CSV file to upload.", nil)
-	}
-	if fh.Size > roster.MaxSize {
-		return s.renderPeople(c, http.StatusRequestEntityTooLarge, views.AddPerson{}, "The file is larger than "+files.FormatSize(roster.MaxSize)+".", nil)
-	}
-	in, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	data, err := io.ReadAll(io.LimitReader(in, roster.MaxSize+1))
-	if err != nil {
-		return err
+	up, status, msg, err := readUpload(c, roster.MaxSize)
+	if err != nil || msg != "" {
+		return errOr(err, func() error { return s.renderPeople(c, status, views.AddPerson{}, msg, nil) })
 	}
 	removeMissing := c.FormValue("remove_missing") == "1"
-	_, p, err := roster.PlanFile(ctx, s.db.Queries, ca.Course.ID, bytes.NewReader(data), roster.Options{RemoveMissing: removeMissing, Actor: u.ID})
+	_, p, err := roster.PlanFile(ctx, s.db.Queries, ca.Course.ID, bytes.NewReader(up.Data), roster.Options{RemoveMissing: removeMissing, Actor: u.ID})
 	if err != nil {
 		return s.rosterRefused(c, err)
 	}
-	v := previewView(ca, fh.Filename, p, removeMissing)
-	status := http.StatusOK
+	v := previewView(ca, up.Name, p, removeMissing)
+	status = http.StatusOK
 	if len(p.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	} else {
-		f, err := s.files.Keep(ctx, files.PurposeRoster, ca.Course.ID, u.ID, fh.Filename, bytes.NewReader(data))
+		f, err := s.files.Keep(ctx, files.PurposeRoster, ca.Course.ID, u.ID, up.Name, bytes.NewReader(up.Data))
 		if err != nil {
 			return err
 		}
@@ -290,15 +277,11 @@ func (s *Server) previewRoster(c echo.Context) error {
 
 // rosterRefused shows why a whole file was refused; other errors stay errors.
 func (s *Server) rosterRefused(c echo.Context, err error) error {
-	var fe *roster.FileError
-	if !errors.As(err, &fe) {
+	status, msg, ok := refusal(err)
+	if !ok {
 		return err
 	}
-	status := http.StatusBadRequest
-	if errors.Is(err, roster.ErrTooLarge) {
-		status = http.StatusRequestEntityTooLarge
-	}
-	return s.renderPeople(c, status, views.AddPerson{}, sentence(fe.Msg), nil)
+	return s.renderPeople(c, status, views.AddPerson{}, msg, nil)
 }
 
 // sentence starts msg with a capital and ends it with a full stop.
@@ -319,15 +302,10 @@ func (s *Server) applyRoster(c echo.Context) error {
 	ctx := c.Request().Context()
 	ca := currentCourse(c)
 	u := currentUser(c)
-	const gone = "This preview has expired or was already applied: upload the file again."
-	f, err := s.files.Kept(ctx, c.FormValue("upload"), files.PurposeRoster, ca.Course.ID, u.ID, s.now())
+	f, rc, err := s.openKept(c, files.PurposeRoster)
 	if errors.Is(err, files.ErrNotFound) {
-		return s.renderPeople(c, http.StatusGone, views.AddPerson{}, gone, nil)
+		return s.renderPeople(c, http.StatusGone, views.AddPerson{}, errUploadGone, nil)
 	}
-	if err != nil {
-		return err
-	}
-	rc, err := s.files.Open(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -341,9 +319,7 @@ func (s *Server) applyRoster(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.files.Delete(ctx, f); err != nil {
-		s.log.Error("delete applied roster upload", "file", f.ID, "err", err)
-	}
+	s.dropKept(c, f)
 	if len(p.Errors) > 0 {
 		return s.render(c, http.StatusUnprocessableEntity, views.RosterPreviewView(s.page(c, "Roster preview · "+ca.Course.Code),
 			previewView(ca, f.Filename, p, removeMissing)))

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -251,4 +252,13 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		return 0, errTooLarge
 	}
 	return n, err
+}
+
+// SortByLine orders errors by line, keeping the order within a line; the
+// "and N more" error (line 0) stays last.
+func SortByLine(errs []LineError) {
+	sort.SliceStable(errs, func(i, j int) bool {
+		li, lj := errs[i].Line, errs[j].Line
+		return li != 0 && (lj == 0 || li < lj)
+	})
 }

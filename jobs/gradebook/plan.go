@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"coursevault/db"
+	"coursevault/jobs/csvfile"
 )
 
 // Unknown is a row whose student is not a student of the course: skipped.
@@ -135,10 +135,7 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File) (Preview, 
 			p.score(f, r.Line, s, m.UserID, name, scores)
 		}
 	}
-	sort.SliceStable(p.Errors, func(i, j int) bool { // by line; "and N more" last
-		li, lj := p.Errors[i].Line, p.Errors[j].Line
-		return li != 0 && (lj == 0 || li < lj)
-	})
+	csvfile.SortByLine(p.Errors)
 	return p, nil
 }
 
