@@ -119,11 +119,7 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File) (Preview, 
 			m = byID[r.StudentID]
 		}
 		if m == nil {
-			who := r.Email
-			if who == "" {
-				who = "id " + r.StudentID
-			}
-			p.Unknown = append(p.Unknown, Unknown{Line: r.Line, Who: who})
+			p.Unknown = append(p.Unknown, Unknown{Line: r.Line, Who: r.who()})
 			continue
 		}
 		p.Matched++

@@ -172,6 +172,7 @@ func TestPlan_matching(t *testing.T) {
 		{"staff and other courses' students are unknown", "email,Homework 1\nteacher@school.edu,7\nnobody@school.edu,7\n", 0,
 			[]Unknown{{Line: 2, Who: "teacher@school.edu"}, {Line: 3, Who: "nobody@school.edu"}}, nil},
 		{"an unknown id", "SIS User ID,Homework 1\n99999,7\n", 0, []Unknown{{Line: 2, Who: "id 99999"}}, nil},
+		{"a login id that is no email, without a student id", "Student,SIS User ID,SIS Login ID,Homework 1\nAda,,alovelace,7\n", 0, []Unknown{{Line: 2, Who: "login alovelace"}}, nil},
 		{"assignment by key in the long form", "email,assignment,score\nada@school.edu,HOMEWORK 1,7\n", 1, nil, []string{"2 Ada Lovelace Homework 1 none→7/10"}},
 	}
 	for _, tt := range tests {

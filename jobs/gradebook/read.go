@@ -77,7 +77,10 @@ type Row struct {
 	Name      string // as the file writes it, for people
 	Email     string // lower case; "" when the file has none
 	StudentID string
-	Scores    []Score
+	// Login is a login id that is not an email (Canvas's SIS Login ID): it
+	// matches nobody, but says who an unknown row is.
+	Login  string
+	Scores []Score
 }
 
 // File is a read gradebook: its assignment columns, rows and bad cells.
@@ -269,6 +272,8 @@ func (rd *reader) record(rec []string, line int) {
 		case fLogin:
 			if row.Email == "" && roster.IsEmail(strings.ToLower(v)) {
 				row.Email, emailCol = strings.ToLower(v), rd.headers[i]
+			} else {
+				row.Login = v
 			}
 		case fStudentID:
 			row.StudentID = v
@@ -289,11 +294,11 @@ func (rd *reader) record(rec []string, line int) {
 	if label == "teststudent" || label == "studenttest" {
 		return // Canvas's built-in test student
 	}
-	if row.Email == "" && row.StudentID == "" && label == "" && !rd.hasScore(rec) {
+	if row.Email == "" && row.StudentID == "" && row.Login == "" && label == "" && !rd.hasScore(rec) {
 		return // an empty row, or Canvas's "Manual Posting" row
 	}
 	rd.pointsRow = false
-	if row.Email == "" && row.StudentID == "" {
+	if row.Email == "" && row.StudentID == "" && row.Login == "" {
 		who := row.Name
 		if who == "" {
 			who = "the row"
@@ -309,10 +314,7 @@ func (rd *reader) record(rec []string, line int) {
 		rd.longRecord(row, assignment, score, scoreCol)
 		return
 	}
-	who := row.Email
-	if who == "" {
-		who = "id " + row.StudentID
-	}
+	who := row.who()
 	if first, ok := rd.seen[who]; ok {
 		rd.errs.Add(LineError{Line: line, Column: rd.idColumn(), Message: fmt.Sprintf("%s is also on line %d", who, first)})
 		return
@@ -365,10 +367,7 @@ func (rd *reader) longRecord(row Row, assignment, score, scoreCol string) {
 		rd.longCol[k] = col
 		rd.f.Columns = append(rd.f.Columns, Column{Header: assignment, Name: assignment, Key: assignment})
 	}
-	who := row.Email
-	if who == "" {
-		who = "id " + row.StudentID
-	}
+	who := row.who()
 	if first, ok := rd.seen[who+"\x00"+k]; ok {
 		rd.errs.Add(LineError{Line: row.Line, Column: "assignment", Message: fmt.Sprintf("%s has a score for %s on line %d too", who, assignment, first)})
 		return
@@ -377,6 +376,17 @@ func (rd *reader) longRecord(row Row, assignment, score, scoreCol string) {
 	s.Column = col
 	row.Scores = []Score{s}
 	rd.f.Rows = append(rd.f.Rows, row)
+}
+
+// who names the row's student: their email, else "id 00417", else "login ada".
+func (r Row) who() string {
+	switch {
+	case r.Email != "":
+		return r.Email
+	case r.StudentID != "":
+		return "id " + r.StudentID
+	}
+	return "login " + r.Login
 }
 
 // points reads Canvas's "Points Possible" row into the columns.
