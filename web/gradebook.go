@@ -58,13 +58,7 @@ func gradebookPreviewView(ca *courseAccess, filename string, p gradebook.Preview
 			v.Scores = append(v.Scores, sc)
 		}
 	}
-	for _, e := range p.Errors {
-		pe := views.PreviewError{Column: e.Column, Message: e.Message}
-		if e.Line > 0 {
-			pe.Line = strconv.Itoa(e.Line)
-		}
-		v.Errors = append(v.Errors, pe)
-	}
+	v.Errors = previewErrors(p.Errors)
 	return v
 }
 

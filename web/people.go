@@ -235,13 +235,7 @@ func previewView(ca *courseAccess, filename string, p roster.Preview, removeMiss
 	v := views.RosterPreview{Header: courseHeader(ca, "People"), Filename: filename, Add: people(p.Add), Change: people(p.Change),
 		Unchanged: p.Unchanged, Remove: people(p.Remove), RemoveMissing: removeMissing, RemoveRoles: roster.RoleList(p.RemoveRoles),
 		NewPeriods: p.NewPeriods, PeopleURL: peopleURL(ca)}
-	for _, e := range p.Errors {
-		pe := views.PreviewError{Column: e.Column, Message: e.Message}
-		if e.Line > 0 {
-			pe.Line = strconv.Itoa(e.Line)
-		}
-		v.Errors = append(v.Errors, pe)
-	}
+	v.Errors = previewErrors(p.Errors)
 	return v
 }
 

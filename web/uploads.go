@@ -5,11 +5,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"coursevault/db/files"
 	"coursevault/jobs/csvfile"
+	"coursevault/views"
 )
 
 // This file holds what the CSV uploads (roster and gradebook files) share:
@@ -104,4 +106,17 @@ func errOr(err error, render func() error) error {
 		return err
 	}
 	return render()
+}
+
+// previewErrors lists a file's bad lines or cells for a preview page.
+func previewErrors(errs []csvfile.LineError) []views.PreviewError {
+	var out []views.PreviewError
+	for _, e := range errs {
+		pe := views.PreviewError{Column: e.Column, Message: e.Message}
+		if e.Line > 0 {
+			pe.Line = strconv.Itoa(e.Line)
+		}
+		out = append(out, pe)
+	}
+	return out
 }
