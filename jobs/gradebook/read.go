@@ -456,10 +456,13 @@ func parseScore(v string) (s Score, ok bool, msg string) {
 	return s, true, ""
 }
 
-// parseNumber reads a decimal number, with a point or (as spreadsheets in
-// many locales write it) one decimal comma: "8.5", "8,5".
+// decimalComma is a number as spreadsheets in many locales write it: "8,5",
+// "72,00"; three digits after the comma ("1,000") is not one.
+var decimalComma = regexp.MustCompile(`^\d+,\d{1,2}$`)
+
+// parseNumber reads a decimal number, with a point or a decimal comma.
 func parseNumber(v string) (float64, error) {
-	if strings.Count(v, ",") == 1 && !strings.Contains(v, ".") {
+	if decimalComma.MatchString(v) {
 		v = strings.Replace(v, ",", ".", 1)
 	}
 	if v == "" || strings.ContainsAny(v, "xXeEpP_+") || strings.HasPrefix(v, "0x") {

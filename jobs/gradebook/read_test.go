@@ -157,6 +157,8 @@ func TestParseScore_cells(t *testing.T) {
 		{"Inf", false, 0, false, true},
 		{"0x10", false, 0, false, true},
 		{"1,000.5", false, 0, false, true},
+		{"1,000", false, 0, false, true}, // a thousands separator, not a decimal comma
+		{"72,00", true, 72, false, false},
 		{"-1", false, 0, false, true},
 		{"A-", false, 0, false, true},
 	}
