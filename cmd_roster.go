@@ -11,70 +11,105 @@ import (
 	"coursevault/jobs/roster"
 )
 
-// runRoster: roster import --course ID|CODE FILE.csv [--dry-run] [--remove-missing].
-// It prints the preview; any bad line is listed and nothing is written (exit 1).
-func runRoster(ctx context.Context, args []string, stdout io.Writer) error {
+// courseImport is what the `<command> import --course ID|CODE FILE.csv
+// [--dry-run]` commands (roster, gradebook) share: the file, the database
+// and the course, open.
+type courseImport struct {
+	file   string
+	in     io.ReadCloser
+	d      *db.DB
+	course db.Course
+	dryRun bool
+}
+
+// openCourseImport parses the command line (more adds a command's own
+// flags) and opens the file, the database and the course.
+func openCourseImport(ctx context.Context, args []string, command string, more func(flags)) (*courseImport, error) {
 	args, err := subcommand(args, "import")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	file, args := splitFileArg(args, "course", "data-dir")
-	f := newFlags("roster import")
+	f := newFlags(command + " import")
 	dataDir := f.dataDir()
 	courseRef := f.String("course", "", "course id or code")
 	dryRun := f.Bool("dry-run", false, "print what would change; write nothing")
-	removeMissing := f.Bool("remove-missing", false, "remove members missing from the file (only in the roles the file lists)")
+	if more != nil {
+		more(f)
+	}
 	if err := f.parse(args); err != nil {
-		return err
+		return nil, err
 	}
 	if *courseRef == "" || file == "" {
-		return fmt.Errorf("%w: give --course and one CSV file", errUsage)
+		return nil, fmt.Errorf("%w: give --course and one CSV file", errUsage)
 	}
-	in, err := openInput(file)
-	if err != nil {
-		return err
+	ci := &courseImport{file: file, dryRun: *dryRun}
+	if ci.in, err = openInput(file); err != nil {
+		return nil, err
 	}
-	defer in.Close()
-	d, err := openDB(ctx, *dataDir)
-	if err != nil {
-		return err
+	if ci.d, err = openDB(ctx, *dataDir); err != nil {
+		ci.in.Close()
+		return nil, err
 	}
-	defer d.Close()
-	course, err := findCourse(ctx, d, *courseRef)
-	if err != nil {
-		return err
+	if ci.course, err = findCourse(ctx, ci.d, *courseRef); err != nil {
+		ci.Close()
+		return nil, err
 	}
-	rf, err := roster.Read(in)
-	if err != nil {
-		return fmt.Errorf("%s refused, nothing written: %w", file, err)
-	}
-	opts := roster.Options{RemoveMissing: *removeMissing}
-	var p roster.Preview
-	var n roster.Counts
-	if *dryRun {
-		if p, err = roster.Plan(ctx, d.Queries, course.ID, rf, opts); err != nil {
-			return err
-		}
-		n = p.Counts()
-	} else if p, n, err = roster.Apply(ctx, d, course.ID, rf, opts, time.Now()); err != nil {
-		return err
-	}
-	printPreview(stdout, p, *removeMissing)
-	if len(p.Errors) > 0 {
-		return fmt.Errorf("%s has %d bad line(s): nothing written", file, len(p.Errors))
-	}
-	if *dryRun {
+	return ci, nil
+}
+
+func (ci *courseImport) Close() {
+	ci.in.Close()
+	ci.d.Close()
+}
+
+// finish reports a dry run, or audits the apply and prints what it did.
+func (ci *courseImport) finish(ctx context.Context, stdout io.Writer, action string, n fmt.Stringer) error {
+	if ci.dryRun {
 		fmt.Fprintf(stdout, "dry run, nothing written: would have %s\n", n)
 		return nil
 	}
-	err = d.InTx(ctx, func(tx *db.Queries) error {
-		return tx.InsertAuditEvent(ctx, db.AuditEvent{At: time.Now(), Action: "roster.apply", CourseID: course.ID, Subject: file, Detail: n.String()})
+	err := ci.d.InTx(ctx, func(tx *db.Queries) error {
+		return tx.InsertAuditEvent(ctx, db.AuditEvent{At: time.Now(), Action: action, CourseID: ci.course.ID, Subject: ci.file, Detail: n.String()})
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %s\n", course.Code, n)
+	fmt.Fprintf(stdout, "%s: %s\n", ci.course.Code, n)
 	return nil
+}
+
+// runRoster: roster import --course ID|CODE FILE.csv [--dry-run] [--remove-missing].
+// It prints the preview; any bad line is listed and nothing is written (exit 1).
+func runRoster(ctx context.Context, args []string, stdout io.Writer) error {
+	var removeMissing *bool
+	ci, err := openCourseImport(ctx, args, "roster", func(f flags) {
+		removeMissing = f.Bool("remove-missing", false, "remove members missing from the file (only in the roles the file lists)")
+	})
+	if err != nil {
+		return err
+	}
+	defer ci.Close()
+	rf, err := roster.Read(ci.in)
+	if err != nil {
+		return fmt.Errorf("%s refused, nothing written: %w", ci.file, err)
+	}
+	opts := roster.Options{RemoveMissing: *removeMissing}
+	var p roster.Preview
+	var n roster.Counts
+	if ci.dryRun {
+		if p, err = roster.Plan(ctx, ci.d.Queries, ci.course.ID, rf, opts); err != nil {
+			return err
+		}
+		n = p.Counts()
+	} else if p, n, err = roster.Apply(ctx, ci.d, ci.course.ID, rf, opts, time.Now()); err != nil {
+		return err
+	}
+	printPreview(stdout, p, *removeMissing)
+	if len(p.Errors) > 0 {
+		return fmt.Errorf("%s has %d bad line(s): nothing written", ci.file, len(p.Errors))
+	}
+	return ci.finish(ctx, stdout, "roster.apply", n)
 }
 
 // printPreview lists the changes and every bad line, as the People tab does.

@@ -38,6 +38,7 @@ func commands() []command {
 		{"course", "add --code C --name N [--term T] [--period P]... | list | edit ID|CODE [--code C] [--name N] [--term T] | remove ID|CODE --yes", "create, list, change or remove courses", runCourse},
 		{"member", "add --course ID|CODE --email E --role admin|teacher|ta|student [--period P] [--student-id ID]", "put a user in a course", runMember},
 		{"roster", "import --course ID|CODE FILE.csv [--dry-run] [--remove-missing]", "add, change (and remove) a course's people from a CSV roster", runRoster},
+		{"gradebook", "import --course ID|CODE FILE.csv [--dry-run]", "set scores from a gradebook CSV (Canvas, Moodle or email,assignment,score)", runGradebook},
 		{"token", "create --email E [--name N] | create --course ID|CODE --name N", "print a new personal access token, or a course token for one course", runToken},
 		{"export", "course --course ID|CODE [--include-stdout] [--no-files] --out FILE | perfbook --course ID|CODE --out FILE", "write a course archive or performance book now", runExport},
 		{"verify", "FILE", "check a course archive's manifest and every checksum", runVerify},

@@ -64,6 +64,7 @@ type BookPage struct {
 	UpToDate     bool
 	// AssignmentsURL is the assignments page (staff add, edit, order, remove).
 	AssignmentsURL string
+	Gradebook      *GradebookForm // nil: the viewer may not upload one
 }
 
 // BookColumn is an assignment's header.

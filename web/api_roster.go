@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-	"mime"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -39,28 +37,13 @@ type apiRosterResult struct {
 	Errors []roster.LineError `json:"errors"`
 }
 
-// rosterTypes are the content types a roster body may carry.
-var rosterTypes = map[string]bool{"text/csv": true, "application/csv": true, "text/plain": true, "text/tab-separated-values": true}
-
 // apiRoster applies (or with ?dry_run=1 previews) the CSV roster in the
 // body; ?remove_missing=1 removes members the file does not list. Any bad
 // line: 422 and nothing written.
 func (s *Server) apiRoster(c echo.Context) error {
 	ctx := c.Request().Context()
 	ca := currentCourse(c)
-	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || !rosterTypes[mt] {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the roster as the request body with Content-Type: text/csv.")
-	}
-	body := http.MaxBytesReader(c.Response(), c.Request().Body, roster.MaxSize+1)
-	file, err := roster.Read(body)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) || errors.Is(err, roster.ErrTooLarge) {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, sentence(roster.ErrTooLarge.Error()))
-	}
-	var fe *roster.FileError
-	if errors.As(err, &fe) {
-		return echo.NewHTTPError(http.StatusBadRequest, sentence(fe.Msg))
-	}
+	file, err := readCSVBody(c, "roster", roster.MaxSize, roster.ErrTooLarge, roster.Read)
 	if err != nil {
 		return err
 	}

@@ -21,12 +21,12 @@ import (
 	"coursevault/jobs/archive"
 )
 
-// upload is one file of the Files tab's upload form.
-type upload struct{ name, content string }
+// testUpload is one file of the Files tab's upload form.
+type testUpload struct{ name, content string }
 
 // uploadFiles posts the Files tab's form to course; htmx sends the CSRF
 // token as a header (the body is streamed), a plain form as a field.
-func (c *client) uploadFiles(course int64, folder string, htmx bool, ups ...upload) (*http.Response, string) {
+func (c *client) uploadFiles(course int64, folder string, htmx bool, ups ...testUpload) (*http.Response, string) {
 	c.f.t.Helper()
 	if c.csrf == "" {
 		c.get(fmt.Sprintf("/courses/%d/files", course))
@@ -87,7 +87,7 @@ func TestFiles_uploadSeveralIntoAFolder(t *testing.T) {
 			f := newFixture(t)
 			c := f.as(asAdmin)
 			v := f.version(f.course)
-			res, body := c.uploadFiles(f.course, "/lectures/week 1/", htmx, upload{"notes.pdf", "%PDF-1.4 notes"}, upload{`C:\Users\me\diagram.png`, "\x89PNG\r\n\x1a\nxx"})
+			res, body := c.uploadFiles(f.course, "/lectures/week 1/", htmx, testUpload{"notes.pdf", "%PDF-1.4 notes"}, testUpload{`C:\Users\me\diagram.png`, "\x89PNG\r\n\x1a\nxx"})
 			if htmx {
 				if res.StatusCode != ok || !strings.Contains(body, "Uploaded 2 files") || !strings.Contains(body, `id="files-body"`) {
 					t.Fatalf("htmx upload: %d %.300s", res.StatusCode, body)
@@ -143,7 +143,7 @@ func TestFiles_badPathsAreRefusedSayingWhy(t *testing.T) {
 		})
 	}
 	t.Run("form folder", func(t *testing.T) {
-		res, body := f.as(asAdmin).uploadFiles(f.course, "a/../../b", false, upload{"x.txt", "x"})
+		res, body := f.as(asAdmin).uploadFiles(f.course, "a/../../b", false, testUpload{"x.txt", "x"})
 		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "is refused: it contains &#34;..&#34;") || !strings.Contains(body, `role="alert"`) {
 			t.Fatalf("%d %.600s", res.StatusCode, body)
 		}
@@ -262,7 +262,7 @@ func TestFiles_deleteAsksFirst(t *testing.T) {
 func TestFiles_overQuotaIsTheQuotaMessage(t *testing.T) {
 	f := newFixture(t, withQuota(1<<20))
 	big := strings.Repeat("x", 2<<20)
-	res, body := f.as(asAdmin).uploadFiles(f.course, "", false, upload{"big.bin", big})
+	res, body := f.as(asAdmin).uploadFiles(f.course, "", false, testUpload{"big.bin", big})
 	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "storage quota of 1 MiB would be exceeded") {
 		t.Fatalf("form: %d %.500s", res.StatusCode, body)
 	}
@@ -296,7 +296,7 @@ func TestFiles_overTheSizeLimitIs413(t *testing.T) {
 	if r2.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("chunked: %d", r2.StatusCode)
 	}
-	res, body := f.as(asAdmin).uploadFiles(f.course, "", true, upload{"ok.txt", "fine"}, upload{"big.bin", strings.Repeat("x", 1025)})
+	res, body := f.as(asAdmin).uploadFiles(f.course, "", true, testUpload{"ok.txt", "fine"}, testUpload{"big.bin", strings.Repeat("x", 1025)})
 	if !strings.Contains(body, "larger than the limit of 1 KiB") || !strings.Contains(body, "Uploaded before it: ok.txt") {
 		t.Fatalf("form: %d %.500s", res.StatusCode, body)
 	}
@@ -348,7 +348,7 @@ func TestFiles_whoMayUseTheTab(t *testing.T) {
 	t.Run("teacher cannot upload", func(t *testing.T) {
 		c := f.as(asTeacher)
 		c.get("/courses")
-		if res, _ := c.uploadFiles(f.course, "", true, upload{"x.txt", "x"}); res.StatusCode != forb {
+		if res, _ := c.uploadFiles(f.course, "", true, testUpload{"x.txt", "x"}); res.StatusCode != forb {
 			t.Fatalf("%d", res.StatusCode)
 		}
 	})

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,9 +15,6 @@ import (
 	"coursevault/jobs/roster"
 	"coursevault/views"
 )
-
-// rosterTTL is how long an uploaded roster waits between its preview and its apply.
-const rosterTTL = time.Hour
 
 func peopleURL(ca *courseAccess) string { return fmt.Sprintf("/courses/%d/people", ca.Course.ID) }
 
@@ -240,13 +235,7 @@ func previewView(ca *courseAccess, filename string, p roster.Preview, removeMiss
 	v := views.RosterPreview{Header: courseHeader(ca, "People"), Filename: filename, Add: people(p.Add), Change: people(p.Change),
 		Unchanged: p.Unchanged, Remove: people(p.Remove), RemoveMissing: removeMissing, RemoveRoles: roster.RoleList(p.RemoveRoles),
 		NewPeriods: p.NewPeriods, PeopleURL: peopleURL(ca)}
-	for _, e := range p.Errors {
-		pe := views.PreviewError{Column: e.Column, Message: e.Message}
-		if e.Line > 0 {
-			pe.Line = strconv.Itoa(e.Line)
-		}
-		v.Errors = append(v.Errors, pe)
-	}
+	v.Errors = previewErrors(p.Errors)
 	return v
 }
 
@@ -257,34 +246,21 @@ func (s *Server) previewRoster(c echo.Context) error {
 	ctx := c.Request().Context()
 	ca := currentCourse(c)
 	u := currentUser(c)
-	fh, err := c.FormFile("file")
-	if err != nil || fh.Filename == "" {
-		return s.renderPeople(c, http.StatusBadRequest, views.AddPerson{}, "Choose a CSV file to upload.", nil)
-	}
-	if fh.Size > roster.MaxSize {
-		return s.renderPeople(c, http.StatusRequestEntityTooLarge, views.AddPerson{}, "The file is larger than "+files.FormatSize(roster.MaxSize)+".", nil)
-	}
-	in, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	data, err := io.ReadAll(io.LimitReader(in, roster.MaxSize+1))
-	if err != nil {
-		return err
+	up, status, msg, err := readUpload(c, roster.MaxSize)
+	if err != nil || msg != "" {
+		return errOr(err, func() error { return s.renderPeople(c, status, views.AddPerson{}, msg, nil) })
 	}
 	removeMissing := c.FormValue("remove_missing") == "1"
-	_, p, err := roster.PlanFile(ctx, s.db.Queries, ca.Course.ID, bytes.NewReader(data), roster.Options{RemoveMissing: removeMissing, Actor: u.ID})
+	_, p, err := roster.PlanFile(ctx, s.db.Queries, ca.Course.ID, bytes.NewReader(up.Data), roster.Options{RemoveMissing: removeMissing, Actor: u.ID})
 	if err != nil {
 		return s.rosterRefused(c, err)
 	}
-	v := previewView(ca, fh.Filename, p, removeMissing)
-	status := http.StatusOK
+	v := previewView(ca, up.Name, p, removeMissing)
+	status = http.StatusOK
 	if len(p.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	} else {
-		f, err := s.files.Store(ctx, files.Input{Owner: files.Owner{Type: files.OwnerRoster, ID: ca.Course.ID}, Category: files.RosterUpload,
-			Filename: fh.Filename, ContentType: "text/csv", CreatedBy: u.ID, TTL: rosterTTL}, bytes.NewReader(data))
+		f, err := s.files.Keep(ctx, files.PurposeRoster, ca.Course.ID, u.ID, up.Name, bytes.NewReader(up.Data))
 		if err != nil {
 			return err
 		}
@@ -295,15 +271,11 @@ func (s *Server) previewRoster(c echo.Context) error {
 
 // rosterRefused shows why a whole file was refused; other errors stay errors.
 func (s *Server) rosterRefused(c echo.Context, err error) error {
-	var fe *roster.FileError
-	if !errors.As(err, &fe) {
+	status, msg, ok := refusal(err)
+	if !ok {
 		return err
 	}
-	status := http.StatusBadRequest
-	if errors.Is(err, roster.ErrTooLarge) {
-		status = http.StatusRequestEntityTooLarge
-	}
-	return s.renderPeople(c, status, views.AddPerson{}, sentence(fe.Msg), nil)
+	return s.renderPeople(c, status, views.AddPerson{}, msg, nil)
 }
 
 // sentence starts msg with a capital and ends it with a full stop.
@@ -324,18 +296,10 @@ func (s *Server) applyRoster(c echo.Context) error {
 	ctx := c.Request().Context()
 	ca := currentCourse(c)
 	u := currentUser(c)
-	const gone = "This preview has expired or was already applied: upload the file again."
-	f, err := s.files.Get(ctx, c.FormValue("upload"))
+	f, rc, err := s.openKept(c, files.PurposeRoster)
 	if errors.Is(err, files.ErrNotFound) {
-		return s.renderPeople(c, http.StatusGone, views.AddPerson{}, gone, nil)
+		return s.renderPeople(c, http.StatusGone, views.AddPerson{}, errUploadGone, nil)
 	}
-	if err != nil {
-		return err
-	}
-	if f.Category != files.RosterUpload || f.Owner != (files.Owner{Type: files.OwnerRoster, ID: ca.Course.ID}) || f.CreatedBy != u.ID || f.Expired(s.now()) {
-		return s.renderPeople(c, http.StatusGone, views.AddPerson{}, gone, nil)
-	}
-	rc, err := s.files.Open(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -349,9 +313,7 @@ func (s *Server) applyRoster(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.files.Delete(ctx, f); err != nil {
-		s.log.Error("delete applied roster upload", "file", f.ID, "err", err)
-	}
+	s.dropKept(c, f)
 	if len(p.Errors) > 0 {
 		return s.render(c, http.StatusUnprocessableEntity, views.RosterPreviewView(s.page(c, "Roster preview · "+ca.Course.Code),
 			previewView(ca, f.Filename, p, removeMissing)))

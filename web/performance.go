@@ -65,7 +65,10 @@ func sortName(family, given string) string {
 }
 
 // performancePage shows the book of all students or of ?period=<id>.
-func (s *Server) performancePage(c echo.Context) error {
+func (s *Server) performancePage(c echo.Context) error { return s.renderBook(c, http.StatusOK, "") }
+
+// renderBook renders the book page; gradebookErr is put on the gradebook upload.
+func (s *Server) renderBook(c echo.Context, status int, gradebookErr string) error {
 	ca := currentCourse(c)
 	book, err := perfbook.Load(c.Request().Context(), s.db.Queries, ca.Course.ID)
 	if err != nil {
@@ -96,7 +99,8 @@ func (s *Server) performancePage(c echo.Context) error {
 	page.Exports = rows
 	page.UpToDate = upToDate(rows)
 	page.AssignmentsURL = assignmentsURL(ca)
-	return s.render(c, http.StatusOK, views.BookPageView(s.page(c, "Performance book · "+ca.Course.Code), page))
+	page.Gradebook = gradebookForm(ca, gradebookErr)
+	return s.render(c, status, views.BookPageView(s.page(c, "Performance book · "+ca.Course.Code), page))
 }
 
 // apiBookFile is one workbook in the seed's exports list.

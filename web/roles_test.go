@@ -288,6 +288,13 @@ func roleMatrix(f *fixture) map[string]routeRule {
 		"POST /courses/:id/people/roster":       {fixed(people + "/roster"), adminStatus(http.StatusBadRequest), false, nil},
 		"POST /courses/:id/people/roster/apply": {fixed(people + "/roster/apply"), adminStatus(http.StatusGone), false, nil},
 		"GET /api/courses/:id/members":          {fixed("/api/courses/" + course + "/members"), staffAPI, false, nil},
+		// Gradebook files: course admins and teachers (TAs only read the book).
+		"POST /courses/:id/performance/gradebook": {fixed("/courses/" + course + "/performance/gradebook"),
+			[9]int{unauth, nf, nf, forb, http.StatusBadRequest, http.StatusBadRequest, http.StatusBadRequest, forb, forb}, false, nil},
+		"POST /courses/:id/performance/gradebook/apply": {fixed("/courses/" + course + "/performance/gradebook/apply"),
+			[9]int{unauth, nf, nf, forb, http.StatusGone, http.StatusGone, http.StatusGone, forb, forb}, false, nil},
+		"PUT /api/courses/:id/gradebook": {fixed("/api/courses/" + course + "/gradebook"),
+			[9]int{unauth, nf, nf, forb, http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType, unauth, forb}, false, nil},
 		"PUT /api/courses/:id/roster": {fixed("/api/courses/" + course + "/roster"),
 			[9]int{unauth, nf, nf, forb, forb, http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType, unauth, forb}, false, nil},
 

@@ -63,6 +63,9 @@ func (s *Server) routes() *echo.Echo {
 	books := course.Group("/performance/exports")
 	books.POST("", s.requestExport)
 	s.exportRoutes(books)
+	grades := course.Group("/performance/gradebook", requireRole("admin", "teacher"))
+	grades.POST("", s.previewGradebook)
+	grades.POST("/apply", s.applyGradebook)
 
 	course.GET("/audit", s.courseAudit, requireRole("admin"))
 
@@ -115,6 +118,7 @@ func (s *Server) routes() *echo.Echo {
 	apiCourse.GET("/assignments", s.apiListAssignments)
 	apiCourse.PUT("/assignments/:key", s.apiPutAssignment, requireRole("admin", "teacher"))
 	apiCourse.DELETE("/assignments/:key", s.apiDeleteAssignment, requireRole("admin", "teacher"))
+	apiCourse.PUT("/gradebook", s.apiGradebook, requireRole("admin", "teacher"))
 	apiArchives := apiCourse.Group("/exports", requireRole("admin"))
 	apiArchives.GET("", s.apiListExports)
 	apiArchives.POST("", s.apiRequestExport)

@@ -33,6 +33,7 @@ var courseTokenRoutes = map[string]bool{
 	"GET /api/courses/:id/assignments":         true,
 	"PUT /api/courses/:id/assignments/:key":    true,
 	"DELETE /api/courses/:id/assignments/:key": true,
+	"PUT /api/courses/:id/gradebook":           true,
 }
 
 // courseTokenUseEvery is how stale a token's last use may get before a

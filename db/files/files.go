@@ -25,9 +25,9 @@ const (
 	// ImportUpload is an uploaded course archive waiting to be imported: never
 	// downloadable (Permits admits nobody), removed when the import is done.
 	ImportUpload = "course-import-upload"
-	// RosterUpload is a roster file between its preview and its apply: never
-	// downloadable, owned by OwnerRoster, expiring after an hour.
-	RosterUpload = "roster-upload"
+	// KeptUpload is an uploaded file between its preview and its apply (a
+	// roster, a gradebook): never downloadable, see Keep.
+	KeptUpload = "kept-upload"
 )
 
 // Defaults for Options.
@@ -38,10 +38,6 @@ const (
 
 // OwnerCourse is the owner type of files that belong to a course.
 const OwnerCourse = "course"
-
-// OwnerRoster owns a course's roster uploads (id: the course), outside its
-// quota: they are small and gone within the hour.
-const OwnerRoster = "roster"
 
 var (
 	// ErrNotFound: no such file (unknown or malformed token, deleted row).

@@ -269,7 +269,7 @@ func (s *Service) checkInput(in Input) (Input, error) {
 		return in, errors.New("files: store: the file has no owner")
 	}
 	switch in.Category {
-	case CourseArchive, PerformanceBook, CourseStatic, ImportUpload, RosterUpload:
+	case CourseArchive, PerformanceBook, CourseStatic, ImportUpload, KeptUpload:
 	default:
 		return in, fmt.Errorf("files: store: unknown category %q", in.Category)
 	}

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
 	"coursevault/db"
+	"coursevault/jobs/csvfile"
 )
 
 // Options change what a roster does.
@@ -87,10 +87,7 @@ func Plan(ctx context.Context, q *db.Queries, courseID int64, f File, opts Optio
 			p.Remove = append(p.Remove, Person{Email: m.Email, Name: m.Name, Role: m.Role, Period: m.PeriodName, StudentID: m.StudentIdentifier, userID: m.UserID})
 		}
 	}
-	sort.SliceStable(p.Errors, func(i, j int) bool { // by line; "and N more" last
-		li, lj := p.Errors[i].Line, p.Errors[j].Line
-		return li != 0 && (lj == 0 || li < lj)
-	})
+	csvfile.SortByLine(p.Errors)
 	return *p, nil
 }
 
@@ -165,7 +162,7 @@ func newPlanner(ctx context.Context, q *db.Queries, courseID int64, f File, opts
 }
 
 func (pl *planner) fail(e Entry, column, msg string) {
-	pl.p.Errors = append(pl.p.Errors, LineError{e.Line, column, msg})
+	pl.p.Errors = append(pl.p.Errors, LineError{Line: e.Line, Column: column, Message: msg})
 }
 
 // entry plans one person of the file.

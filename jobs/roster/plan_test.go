@@ -102,8 +102,8 @@ func TestApply_nothingWrittenOnError(t *testing.T) {
 	before, members := c.version(), c.members()
 	p, n := c.apply("email,student id,period\nnew@school.edu,Z1,NEW\nbad,,\neve@school.edu,007,\n", Options{RemoveMissing: true})
 	want := []LineError{
-		{3, "email", `"bad" is not an email address`},
-		{4, "student id", "student id 007 belongs to Ada Lovelace <ada@school.edu>"},
+		{Line: 3, Column: "email", Message: `"bad" is not an email address`},
+		{Line: 4, Column: "student id", Message: "student id 007 belongs to Ada Lovelace <ada@school.edu>"},
 	}
 	if !reflect.DeepEqual(p.Errors, want) || n != (Counts{}) {
 		t.Errorf("errors %v, counts %+v", p.Errors, n)

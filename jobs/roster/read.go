@@ -3,18 +3,15 @@
 package roster
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"net/mail"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"coursevault/db"
+	"coursevault/jobs/csvfile"
 )
 
 // Limits of one roster file.
@@ -26,16 +23,22 @@ const (
 )
 
 // FileError refuses a whole file (not one line); its message is for people.
-type FileError struct{ Msg string }
+type FileError = csvfile.FileError
 
-func (e *FileError) Error() string { return e.Msg }
+// LineError is one bad line of a file: its (starting) line number, the
+// column at fault and the reason, in words.
+type LineError = csvfile.LineError
 
-func refuse(format string, args ...any) error { return &FileError{fmt.Sprintf(format, args...)} }
+func refuse(format string, args ...any) error { return csvfile.Refuse(format, args...) }
+
+// csvOptions is what a roster file is to the CSV reader.
+var csvOptions = csvfile.Options{What: "roster file", Rows: "people", MaxSize: MaxSize, MaxRows: MaxRows,
+	Known: func(h string) bool { return headers[h] != fNone }}
 
 // ErrTooLarge and ErrTooManyRows are the limits' refusals.
 var (
-	ErrTooLarge    error = &FileError{fmt.Sprintf("the roster file is larger than %d MiB", MaxSize>>20)}
-	ErrTooManyRows error = &FileError{fmt.Sprintf("the roster file has more than %d people", MaxRows)}
+	ErrTooLarge    = csvOptions.TooLarge()
+	ErrTooManyRows = csvOptions.TooManyRows()
 )
 
 // Column names used in errors, as the README documents them.
@@ -46,24 +49,6 @@ const (
 	ColPeriod    = "period"
 	ColStudentID = "student id"
 )
-
-// LineError is one bad line of a file: its (starting) line number, the
-// column at fault and the reason, in words.
-type LineError struct {
-	Line    int    `json:"line"`
-	Column  string `json:"column"`
-	Message string `json:"message"`
-}
-
-func (e LineError) Error() string {
-	if e.Line == 0 {
-		return e.Message
-	}
-	if e.Column == "" {
-		return fmt.Sprintf("line %d: %s", e.Line, e.Message)
-	}
-	return fmt.Sprintf("line %d, column %q: %s", e.Line, e.Column, e.Message)
-}
 
 // Entry is one person of a file. Empty fields (and columns the file does not
 // have) leave what a member already has as it is.
@@ -134,17 +119,7 @@ var roles = map[string]string{
 	"student": db.RoleStudent, "learner": db.RoleStudent, "pupil": db.RoleStudent,
 }
 
-// normalise keeps the letters and digits of s, in lower case: "Email
-// address", "email_address" and "\ufeffE-mail Address" become "emailaddress".
-func normalise(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
+func normalise(s string) string { return csvfile.Normalise(s) }
 
 // ParseRole turns a role as people write it into a role ("" when unknown).
 func ParseRole(s string) string {
@@ -164,84 +139,58 @@ var skipNames = map[string]bool{
 // *FileError (too large, too many rows, no email column) or the reader's
 // error. Bad lines are collected in File.Errors.
 func Read(r io.Reader) (File, error) {
-	lr := &limitReader{r: r, left: MaxSize}
-	br := bufio.NewReaderSize(lr, 64<<10)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
-		br.Discard(3)
-	} else if len(b) >= 2 && (b[0] == 0xff && b[1] == 0xfe || b[0] == 0xfe && b[1] == 0xff) {
-		return File{}, refuse(`the roster file is UTF-16 text (Excel's "Unicode text"): save it as "CSV UTF-8" and upload that`)
+	cr, err := csvfile.Open(r, csvOptions)
+	if err != nil {
+		return File{}, err
 	}
-	head, _ := br.Peek(br.Size())
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	cr := csv.NewReader(br)
-	cr.Comma = sniff(head)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	cr.LazyQuotes = false
-
 	var f File
 	var cols []field
 	var loginCol string // the header of a login id column read as the email
 	firstEmail := map[string]int{}
 	firstID := map[string]int{}
-	dropped := 0
-	addErr := func(e LineError) {
-		if len(f.Errors) < maxErrors {
-			f.Errors = append(f.Errors, e)
-		} else {
-			dropped++
+	errs := csvfile.Errors{Max: maxErrors}
+	rec, err := cr.Header()
+	if err == io.EOF {
+		return File{}, refuse("the roster file is empty: it needs a header line with an email column")
+	}
+	if err != nil {
+		return File{}, err
+	}
+	if cols, err = readHeader(rec, &f); err != nil {
+		return File{}, err
+	}
+	for i, c := range cols {
+		if c == fLogin {
+			loginCol = strings.TrimSpace(rec[i])
 		}
 	}
-	for rows := 0; ; {
-		rec, err := cr.Read()
+	for {
+		rec, line, err := cr.Next()
 		if err == io.EOF {
 			break
 		}
-		if errors.Is(err, errTooLarge) {
-			return File{}, ErrTooLarge
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			if cols == nil {
-				return File{}, refuse("the header line is not valid CSV: %s", csvReason(pe.Err))
-			}
-			addErr(LineError{Line: pe.StartLine, Message: "not valid CSV: " + csvReason(pe.Err)})
+		var le LineError
+		if errors.As(err, &le) {
+			errs.Add(le)
 			continue
 		}
 		if err != nil {
-			return File{}, fmt.Errorf("read the roster: %w", err)
+			return File{}, err
 		}
-		if cols == nil {
-			if cols, err = readHeader(rec, &f); err != nil {
-				return File{}, err
-			}
-			for i, c := range cols {
-				if c == fLogin {
-					loginCol = strings.TrimSpace(rec[i])
-				}
-			}
-			continue
-		}
-		if rows++; rows > MaxRows {
-			return File{}, ErrTooManyRows
-		}
-		line, _ := cr.FieldPos(0)
-		e, skip := entry(rec, cols, loginCol, line, addErr)
+		e, skip := entry(rec, cols, loginCol, line, errs.Add)
 		if skip {
 			continue
 		}
 		if e.Email != "" {
 			if first, ok := firstEmail[e.Email]; ok {
-				addErr(LineError{line, ColEmail, fmt.Sprintf("%s is also on line %d", e.Email, first)})
+				errs.Add(LineError{Line: line, Column: ColEmail, Message: fmt.Sprintf("%s is also on line %d", e.Email, first)})
 				continue
 			}
 			firstEmail[e.Email] = line
 		}
 		if e.StudentID != "" {
 			if first, ok := firstID[e.StudentID]; ok {
-				addErr(LineError{line, ColStudentID, fmt.Sprintf("student id %s is also on line %d", e.StudentID, first)})
+				errs.Add(LineError{Line: line, Column: ColStudentID, Message: fmt.Sprintf("student id %s is also on line %d", e.StudentID, first)})
 				continue
 			}
 			firstID[e.StudentID] = line
@@ -250,31 +199,8 @@ func Read(r io.Reader) (File, error) {
 			f.Entries = append(f.Entries, e)
 		}
 	}
-	if cols == nil {
-		return File{}, refuse("the roster file is empty: it needs a header line with an email column")
-	}
-	if dropped > 0 {
-		f.Errors = append(f.Errors, LineError{Message: fmt.Sprintf("and %d more bad lines", dropped)})
-	}
+	f.Errors = errs.Done()
 	return f, nil
-}
-
-// sniff picks the delimiter that gives the header line the most recognised
-// headers: comma, semicolon (spreadsheets in many locales) or tab.
-func sniff(head []byte) rune {
-	best, bestN := ',', -1
-	for _, d := range []rune{',', ';', '\t'} {
-		n := 0
-		for _, h := range strings.Split(string(head), string(d)) {
-			if headers[normalise(h)] != fNone {
-				n++
-			}
-		}
-		if n > bestN {
-			best, bestN = d, n
-		}
-	}
-	return best
 }
 
 // readHeader maps the header's columns to fields; the first column for a
@@ -335,12 +261,6 @@ func entry(rec []string, cols []field, loginCol string, line int, addErr func(Li
 			e.StudentID = v
 		}
 	}
-	for _, v := range rec {
-		if !utf8.ValidString(v) {
-			addErr(LineError{Line: line, Message: `the line is not UTF-8 text: save the file as "CSV UTF-8"`})
-			return e, true
-		}
-	}
 	label := normalise(name + e.GivenName + e.FamilyName)
 	if label == "teststudent" || label == "studenttest" {
 		return e, true // Canvas's built-in test student
@@ -357,16 +277,16 @@ func entry(rec []string, cols []field, loginCol string, line int, addErr func(Li
 	ok := true
 	if role != "" {
 		if e.Role = ParseRole(role); e.Role == "" {
-			addErr(LineError{line, ColRole, fmt.Sprintf("%q is not a role: use admin, teacher, ta or student", role)})
+			addErr(LineError{Line: line, Column: ColRole, Message: fmt.Sprintf("%q is not a role: use admin, teacher, ta or student", role)})
 			ok = false
 		}
 	}
 	switch {
 	case e.Email == "":
-		addErr(LineError{line, ColEmail, "the email is missing"})
+		addErr(LineError{Line: line, Column: ColEmail, Message: "the email is missing"})
 		ok = false
 	case !IsEmail(e.Email):
-		addErr(LineError{line, emailCol, fmt.Sprintf("%q is not an email address", e.Email)})
+		addErr(LineError{Line: line, Column: emailCol, Message: fmt.Sprintf("%q is not an email address", e.Email)})
 		ok = false
 	}
 	if !ok {
@@ -402,37 +322,4 @@ func IsEmail(s string) bool {
 	}
 	local, domain, _ := strings.Cut(s, "@")
 	return local != "" && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
-}
-
-func csvReason(err error) string {
-	switch {
-	case errors.Is(err, csv.ErrBareQuote):
-		return `a " inside a field that is not in quotes (quote the field and double the ")`
-	case errors.Is(err, csv.ErrQuote):
-		return `a quoted field does not end with a " before the next delimiter or the end of the file`
-	}
-	return err.Error()
-}
-
-var errTooLarge = errors.New("too large")
-
-// limitReader fails once more than left bytes were read.
-type limitReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.left < 0 {
-		return 0, errTooLarge
-	}
-	if int64(len(p)) > l.left+1 {
-		p = p[:l.left+1]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		return 0, errTooLarge
-	}
-	return n, err
 }

@@ -83,12 +83,12 @@ func TestRead_quotedNewlineKeepsLineNumbers(t *testing.T) {
 func TestRead_everyBadLineWithLineAndColumn(t *testing.T) {
 	f := readFile(t, "errors.csv")
 	want := []LineError{
-		{3, "email", `"not-an-email" is not an email address`},
-		{4, "role", `"wizard" is not a role: use admin, teacher, ta or student`},
-		{5, "email", "the email is missing"},
-		{6, "email", "ada@school.edu is also on line 2"},
-		{7, "student id", "student id 0001 is also on line 2"},
-		{8, "", `not valid CSV: a " inside a field that is not in quotes (quote the field and double the ")`},
+		{Line: 3, Column: "email", Message: `"not-an-email" is not an email address`},
+		{Line: 4, Column: "role", Message: `"wizard" is not a role: use admin, teacher, ta or student`},
+		{Line: 5, Column: "email", Message: "the email is missing"},
+		{Line: 6, Column: "email", Message: "ada@school.edu is also on line 2"},
+		{Line: 7, Column: "student id", Message: "student id 0001 is also on line 2"},
+		{Line: 8, Column: "", Message: `not valid CSV: a " inside a field that is not in quotes (quote the field and double the ")`},
 	}
 	if !reflect.DeepEqual(f.Errors, want) {
 		t.Errorf("errors:\n%v\nwant:\n%v", f.Errors, want)
@@ -180,7 +180,7 @@ func TestRead_loginIDThatIsNoEmailNamesItsColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []LineError{{2, "SIS Login ID", `"alee" is not an email address`}}
+	want := []LineError{{Line: 2, Column: "SIS Login ID", Message: `"alee" is not an email address`}}
 	if !reflect.DeepEqual(f.Errors, want) {
 		t.Errorf("errors %v, want %v", f.Errors, want)
 	}
