@@ -23,7 +23,7 @@ var auditWords = map[string]string{
 	"user.password": "Set a password with a link", actionBadLink: "Opened an expired or unknown set-password link",
 	"token.create": "Created a course token", "token.revoke": "Revoked a course token",
 	"roster.apply": "Applied a roster file", "member.add": "Added a person", "member.change": "Changed a member",
-	"member.remove": "Removed a member",
+	"member.remove": "Removed a member", "submissions.ingest": "Took in autograder results",
 }
 
 func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, error) {

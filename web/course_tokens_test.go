@@ -71,6 +71,7 @@ func TestCourseToken_onlyAllowlistedRoutesGetThrough(t *testing.T) {
 		"GET /api/courses": true, "GET /api/courses/:id": true, "PATCH /api/courses/:id": true,
 		"GET /api/courses/:id/performance": true, "GET /api/courses/:id/performance/exports": true,
 		"GET /api/courses/:id/members": true, "PUT /api/courses/:id/roster": true,
+		"POST /api/courses/:id/submissions": true,
 	}
 	if !maps.Equal(allowed, courseTokenRoutes) {
 		t.Fatalf("courseTokenRoutes = %v, want %v", slices.Sorted(maps.Keys(courseTokenRoutes)), slices.Sorted(maps.Keys(allowed)))

@@ -94,6 +94,7 @@ func (s *Server) routes() *echo.Echo {
 	apiCourse.GET("/performance/exports", s.apiBookFiles)
 	apiCourse.GET("/members", s.apiMembers)
 	apiCourse.PUT("/roster", s.apiRoster, requireRole("admin"))
+	apiCourse.POST("/submissions", s.apiIngestSubmissions, requireRole("admin"))
 	apiArchives := apiCourse.Group("/exports", requireRole("admin"))
 	apiArchives.GET("", s.apiListExports)
 	apiArchives.POST("", s.apiRequestExport)

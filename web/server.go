@@ -18,6 +18,7 @@ import (
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
+	"coursevault/jobs/submissions"
 )
 
 // Config is what the server needs to know about its deployment.
@@ -33,6 +34,11 @@ type Config struct {
 	// for the client's address (sign-in throttling, audit log). None: the
 	// address is the connection's peer, whatever the headers say.
 	TrustedProxies []*net.IPNet
+	// Ingest bounds one line and one result's stdout of
+	// POST /api/courses/:id/submissions (zero fields: submissions.DefaultLimits);
+	// IngestMaxBody the whole body (zero: DefaultIngestMaxBody).
+	Ingest        submissions.Limits
+	IngestMaxBody int64
 }
 
 // Deps are the services the handlers call.
@@ -64,6 +70,9 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	}
 	if cfg.Timezone == nil {
 		cfg.Timezone = time.Local
+	}
+	if cfg.IngestMaxBody <= 0 {
+		cfg.IngestMaxBody = DefaultIngestMaxBody
 	}
 	if cfg.SessionIdle == 0 {
 		cfg.SessionIdle = 8 * time.Hour

@@ -28,6 +28,7 @@ var courseTokenRoutes = map[string]bool{
 	"GET /api/courses/:id/performance/exports": true,
 	"GET /api/courses/:id/members":             true,
 	"PUT /api/courses/:id/roster":              true,
+	"POST /api/courses/:id/submissions":        true,
 }
 
 // courseTokenUseEvery is how stale a token's last use may get before a
