@@ -192,7 +192,7 @@ func TestIngest_notNDJSONIsRefusedAndWritesNothing(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := newCourse(t)
-			v := c.dataVersion()
+			v := c.dataVersion(t)
 			if strings.TrimSpace(body) != "" { // a good line after the first does not save the body
 				body += "\n" + line("later", "hw1", "S1", "")
 			}
@@ -200,7 +200,7 @@ func TestIngest_notNDJSONIsRefusedAndWritesNothing(t *testing.T) {
 			if !errors.Is(err, ErrNotNDJSON) {
 				t.Errorf("err %v, want ErrNotNDJSON", err)
 			}
-			if n := c.counts(); n.Submissions != 0 || c.dataVersion() != v {
+			if n := c.counts(); n.Submissions != 0 || c.dataVersion(t) != v {
 				t.Errorf("refused body wrote %d submissions", n.Submissions)
 			}
 		})
@@ -209,18 +209,18 @@ func TestIngest_notNDJSONIsRefusedAndWritesNothing(t *testing.T) {
 
 func TestIngest_movesDataVersion(t *testing.T) {
 	c := newCourse(t)
-	v := c.dataVersion()
+	v := c.dataVersion(t)
 	if _, err := c.ingest(line("ext-1", "hw1", "S1", fullExtra)); err != nil {
 		t.Fatal(err)
 	}
-	v2 := c.dataVersion()
+	v2 := c.dataVersion(t)
 	if v2 <= v {
 		t.Fatalf("data_version %d after ingest, %d before", v2, v)
 	}
 	if _, err := c.ingest(line("ext-1", "hw1", "S1", "")); err != nil { // replaced, results deleted
 		t.Fatal(err)
 	}
-	if v3 := c.dataVersion(); v3 <= v2 {
+	if v3 := c.dataVersion(t); v3 <= v2 {
 		t.Errorf("data_version %d after replacing, %d before", v3, v2)
 	}
 }
