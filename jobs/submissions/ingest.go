@@ -35,11 +35,12 @@ func (l Limits) orDefault() Limits {
 	return l
 }
 
-// Lines go in by batches of batchLines lines, fewer when their text passes
-// batchBytes: each batch is one transaction of some tens of milliseconds, so
-// other writers wait at most that long for the single writer (as jobs/restore).
+// Lines go in by batches of batchRows rows (a submission, its build, each
+// test, its score), fewer when their text passes batchBytes: each batch is
+// one transaction of some tens of milliseconds, so other writers wait at most
+// that long for the single writer (as jobs/restore).
 const (
-	batchLines = 500
+	batchRows  = 1000
 	batchBytes = 4 << 20
 )
 
@@ -156,7 +157,8 @@ func Ingest(ctx context.Context, d *db.DB, courseID int64, body io.Reader, opts 
 		}
 		in.batch = append(in.batch, numbered{n: lr.n, Line: l})
 		in.bytes += l.size()
-		if len(in.batch) >= batchLines || in.bytes >= batchBytes {
+		in.rows += l.rows()
+		if in.rows >= batchRows || in.bytes >= batchBytes {
 			if err := in.flush(lr.n); err != nil {
 				return in.res, err
 			}
@@ -183,6 +185,7 @@ type ingester struct {
 
 	batch []numbered
 	bytes int
+	rows  int
 	res   Result
 }
 
@@ -218,7 +221,7 @@ func (in *ingester) flush(lines int) error {
 		}
 		return nil
 	})
-	in.batch, in.bytes = in.batch[:0], 0
+	in.batch, in.bytes, in.rows = in.batch[:0], 0, 0
 	if err != nil {
 		return err
 	}

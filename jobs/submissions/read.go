@@ -64,6 +64,18 @@ func (l *Line) size() int {
 	return n
 }
 
+// rows is the number of rows a line writes.
+func (l *Line) rows() int {
+	n := 1 + len(l.Tests)
+	if l.Build != nil {
+		n++
+	}
+	if l.Score != nil {
+		n++
+	}
+	return n
+}
+
 // Parse decodes and checks one line strictly: unknown fields, a second value
 // on the line, a missing or malformed field and stdout over maxStdout bytes
 // are errors that name the field.
