@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -146,18 +147,23 @@ func Ingest(ctx context.Context, d *db.DB, courseID int64, body io.Reader, opts 
 			}
 			seen = true
 		}
+		var l Line
 		if lr.tooLong {
-			in.res.reject(lr.n, fmt.Errorf("the line is longer than %s (--ingest-max-line); it was skipped", mib(int64(in.lim.MaxLine))))
-			continue
+			err = fmt.Errorf("the line is longer than %s (--ingest-max-line); it was skipped", mib(int64(in.lim.MaxLine)))
+		} else {
+			l, err = Parse(line, in.lim.MaxStdout)
 		}
-		l, err := Parse(line, in.lim.MaxStdout)
 		if err != nil {
-			in.res.reject(lr.n, err)
-			continue
+			l = Line{} // let go of what a bad line decoded (its stdout)
 		}
-		in.batch = append(in.batch, numbered{n: lr.n, Line: l})
-		in.bytes += l.size()
-		in.rows += l.rows()
+		// A bad line waits in the batch too, so rejections come in line order.
+		in.batch = append(in.batch, numbered{n: lr.n, Line: l, err: err})
+		if err == nil {
+			in.bytes += l.size()
+			in.rows += l.rows()
+		} else {
+			in.rows++
+		}
 		if in.rows >= batchRows || in.bytes >= batchBytes {
 			if err := in.flush(lr.n); err != nil {
 				return in.res, err
@@ -173,6 +179,7 @@ func Ingest(ctx context.Context, d *db.DB, courseID int64, body io.Reader, opts 
 type numbered struct {
 	n int
 	Line
+	err error // the line is bad as it stands: rejected without a lookup
 }
 
 type ingester struct {
@@ -196,15 +203,26 @@ func (in *ingester) flush(lines int) error {
 		return nil
 	}
 	var res Result
-	err := in.d.InTx(in.ctx, func(tx *db.Queries) error {
+	write := in.d.InTx
+	if !slices.ContainsFunc(in.batch, func(l numbered) bool { return l.err == nil }) {
+		write = func(_ context.Context, fn func(*db.Queries) error) error { return fn(nil) } // nothing to write
+	}
+	err := write(in.ctx, func(tx *db.Queries) error {
 		res = Result{} // the rejections of this batch only
-		w, err := tx.PrepareSubmissionWriter(in.ctx)
-		if err != nil {
-			return err
+		var w *db.SubmissionWriter
+		if tx != nil {
+			var err error
+			if w, err = tx.PrepareSubmissionWriter(in.ctx); err != nil {
+				return err
+			}
+			defer w.Close()
 		}
-		defer w.Close()
 		r := resolver{ctx: in.ctx, tx: tx, course: in.course, assignments: map[string]any{}, students: map[string]any{}}
 		for _, l := range in.batch {
+			if l.err != nil {
+				res.Rejected = append(res.Rejected, Rejection{Line: l.n, Error: l.err.Error()})
+				continue
+			}
 			replaced, err := in.write(w, &r, &l.Line)
 			var bad lineError
 			switch {
