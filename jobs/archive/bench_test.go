@@ -12,7 +12,7 @@ import (
 
 	"coursevault/db"
 	"coursevault/db/demo"
-	"coursevault/internal/heap"
+	"coursevault/internal/probe"
 )
 
 // benchDB returns a demo database of one course with students × assignments
@@ -80,7 +80,7 @@ func BenchmarkWrite(b *testing.B) {
 				b.ReportAllocs()
 				ctx := context.Background()
 				var content, archived, rows int64
-				stop := heap.Peak()
+				stop := probe.HeapPeak()
 				start, cpuStart := time.Now(), cpuTime()
 				for b.Loop() {
 					var cw countWriter
@@ -150,7 +150,7 @@ func BenchmarkVerify(b *testing.B) {
 		content += e.Bytes
 	}
 	b.ReportAllocs()
-	stop := heap.Peak()
+	stop := probe.HeapPeak()
 	start := time.Now()
 	for b.Loop() {
 		if _, err := VerifyFile(path); err != nil {

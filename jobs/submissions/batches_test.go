@@ -2,12 +2,11 @@ package submissions
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
+	"slices"
 	"testing"
 	"time"
 
-	"coursevault/db"
+	"coursevault/internal/probe"
 )
 
 // A large ingest writes in batches: another writer that writes every 10 ms
@@ -16,43 +15,18 @@ import (
 func TestIngest_otherWritersWaitAtMostABatch(t *testing.T) {
 	c := newCourse(t)
 	ctx := context.Background()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var writes atomic.Int64
-	var longest atomic.Int64
-	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-			start := time.Now()
-			err := c.d.InTx(ctx, func(tx *db.Queries) error {
-				return tx.InsertAuditEvent(ctx, db.AuditEvent{At: time.Now(), Action: "test.write"})
-			})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if w := time.Since(start); int64(w) > longest.Load() {
-				longest.Store(int64(w))
-			}
-			writes.Add(1)
-		}
-	})
+	stop := probe.Writes(ctx, c.d, "test.write")
 	start := time.Now()
 	res, err := Ingest(ctx, c.d, c.id, generate(10000, 3, 200), Options{Now: testNow})
 	took := time.Since(start)
-	close(stop)
-	wg.Wait()
-	if err != nil || res.Accepted != 10000 {
-		t.Fatalf("ingest: %+v, %v", res.Accepted, err)
+	waits, werr := stop()
+	if err != nil || werr != nil || res.Accepted != 10000 {
+		t.Fatalf("ingest: %+v, %v, %v", res.Accepted, err, werr)
 	}
-	wait := time.Duration(longest.Load())
-	t.Logf("ingest of 10,000 lines took %v; %d other writes meanwhile, the longest waited %v", took, writes.Load(), wait)
-	if writes.Load() < 5 {
-		t.Errorf("only %d other writes went in during a %v ingest", writes.Load(), took)
+	wait := slices.Max(append(waits, 0))
+	t.Logf("ingest of 10,000 lines took %v; %d other writes meanwhile, the longest waited %v", took, len(waits), wait)
+	if len(waits) < 5 {
+		t.Errorf("only %d other writes went in during a %v ingest", len(waits), took)
 	}
 	if wait > took/4 || wait > 2*time.Second {
 		t.Errorf("another writer waited %v during a %v ingest: longer than a batch", wait, took)

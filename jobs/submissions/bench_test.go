@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"coursevault/internal/heap"
+	"coursevault/internal/probe"
 )
 
 // BenchmarkIngest sends generated NDJSON bodies (made as they are read, never
@@ -66,7 +66,7 @@ func BenchmarkIngestStdout(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				g := generate(lines, 3, perResult)
 				g.prefix = fmt.Sprintf("run%d-", i)
-				stop := heap.Peak()
+				stop := probe.HeapPeak()
 				start := time.Now()
 				res, err := Ingest(context.Background(), c.d, c.id, g, Options{})
 				took += time.Since(start)

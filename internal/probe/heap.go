@@ -1,6 +1,6 @@
-// Package heap measures the Go heap while something runs, for benchmarks
-// that must show memory staying flat as their input grows.
-package heap
+// Package probe measures what a long write does to the rest of the app, for
+// tests and benchmarks: the Go heap's peak, and how long other writers wait.
+package probe
 
 import (
 	"runtime"
@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// Peak samples HeapInuse every 20 ms until stop is called and returns the
+// HeapPeak samples HeapInuse every 20 ms until stop is called and returns the
 // peak in bytes.
-func Peak() (stop func() uint64) {
+func HeapPeak() (stop func() uint64) {
 	runtime.GC()
 	var peak atomic.Uint64
 	done := make(chan struct{})
