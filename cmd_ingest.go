@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"coursevault/db"
@@ -51,7 +52,7 @@ func runIngest(ctx context.Context, args []string, stdout io.Writer) error {
 	progress := progressPrinter(os.Stderr)
 	if progress != nil {
 		opts.Progress = func(lines int, res submissions.Result) {
-			progress(body.n, st.Size(), fmt.Sprintf("%d lines: %s", lines, res))
+			progress(body.n.Load(), st.Size(), fmt.Sprintf("%d lines: %s", lines, res))
 		}
 	}
 	res, err := submissions.Ingest(ctx, d, course.ID, body, opts)
@@ -83,11 +84,11 @@ func runIngest(ctx context.Context, args []string, stdout io.Writer) error {
 // countingReader counts the bytes read, for the progress bar.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64 // read by the progress bar in the writing goroutine
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }

@@ -128,52 +128,24 @@ func Ingest(ctx context.Context, d *db.DB, courseID int64, body io.Reader, opts 
 		in.now = time.Now()
 	}
 	in.res.Rejected = []Rejection{}
-	lr := newLineReader(body, in.lim.MaxLine)
-	seen := false
-	for {
-		line, err := lr.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return in.res, fmt.Errorf("submissions: read line %d: %w", lr.n+1, err)
-		}
-		if len(bytes.TrimSpace(line)) == 0 && !lr.tooLong {
-			continue
-		}
-		if !seen {
-			if err := sniff(line); err != nil {
-				return in.res, err
-			}
-			seen = true
-		}
-		var l Line
-		if lr.tooLong {
-			err = fmt.Errorf("the line is longer than %s (--ingest-max-line); it was skipped", mib(int64(in.lim.MaxLine)))
-		} else {
-			l, err = Parse(line, in.lim.MaxStdout)
-		}
-		if err != nil {
-			l = Line{} // let go of what a bad line decoded (its stdout)
-		}
-		// A bad line waits in the batch too, so rejections come in line order.
-		in.batch = append(in.batch, numbered{n: lr.n, Line: l, err: err})
-		if err == nil {
-			in.bytes += l.size()
-			in.rows += l.rows()
-		} else {
-			in.rows++
-		}
-		if in.rows >= batchRows || in.bytes >= batchBytes {
-			if err := in.flush(lr.n); err != nil {
-				return in.res, err
-			}
-		}
+	// The next batch is read and decoded while the last one is written (the
+	// decoding costs about as much CPU as the writing); at most three
+	// batches are in memory.
+	batches, stop, done := make(chan batch, 1), make(chan struct{}), make(chan error, 1)
+	go func() { done <- in.writeAll(batches, stop) }()
+	rerr := in.read(body, batches, stop)
+	close(batches)
+	if werr := <-done; werr != nil {
+		return in.res, werr
 	}
-	if !seen {
-		return in.res, notNDJSON("the body is empty: send one JSON object per line")
-	}
-	return in.res, in.flush(lr.n)
+	return in.res, rerr
+}
+
+// batch is lines to write in one transaction; last is the number of the
+// last line read.
+type batch struct {
+	lines []numbered
+	last  int
 }
 
 type numbered struct {
@@ -190,22 +162,95 @@ type ingester struct {
 	now      time.Time
 	progress func(int, Result)
 
-	batch []numbered
-	bytes int
-	rows  int
-	res   Result
+	res Result // written by writeAll only
 }
 
-// flush writes the batch in one transaction. Lines that name an unknown
-// assignment or student are rejected without writing; the rest is written.
-func (in *ingester) flush(lines int) error {
-	if len(in.batch) == 0 {
+// errStopped: the writer failed, and its error is the one to report.
+var errStopped = errors.New("stopped")
+
+// read reads and decodes lines into batches for writeAll, until the end of
+// the body, an error, or stop.
+func (in *ingester) read(body io.Reader, batches chan<- batch, stop <-chan struct{}) error {
+	lr := newLineReader(body, in.lim.MaxLine)
+	seen := false
+	var b batch
+	var bytes, rows int
+	send := func() error {
+		b.last = lr.n
+		select {
+		case batches <- b:
+		case <-stop:
+			return errStopped
+		}
+		b, bytes, rows = batch{}, 0, 0
 		return nil
 	}
+	for {
+		line, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("submissions: read line %d: %w", lr.n+1, err)
+		}
+		if isBlank(line) && !lr.tooLong {
+			continue
+		}
+		if !seen {
+			if err := sniff(line); err != nil {
+				return err // before any batch: nothing written
+			}
+			seen = true
+		}
+		var l Line
+		if lr.tooLong {
+			err = fmt.Errorf("the line is longer than %s (--ingest-max-line); it was skipped", mib(int64(in.lim.MaxLine)))
+		} else {
+			l, err = Parse(line, in.lim.MaxStdout)
+		}
+		if err != nil {
+			l = Line{} // let go of what a bad line decoded (its stdout)
+			rows++
+		} else {
+			bytes += l.size()
+			rows += l.rows()
+		}
+		// A bad line waits in the batch too, so rejections come in line order.
+		b.lines = append(b.lines, numbered{n: lr.n, Line: l, err: err})
+		if rows >= batchRows || bytes >= batchBytes {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	if !seen {
+		return notNDJSON("the body is empty: send one JSON object per line")
+	}
+	if len(b.lines) > 0 {
+		return send()
+	}
+	return nil
+}
+
+// writeAll writes the batches as they come; on the first failure it closes
+// stop and returns the error.
+func (in *ingester) writeAll(batches <-chan batch, stop chan<- struct{}) error {
+	for b := range batches {
+		if err := in.flush(b); err != nil {
+			close(stop)
+			return err
+		}
+	}
+	return nil
+}
+
+// flush writes a batch in one transaction. Lines that name an unknown
+// assignment or student are rejected without writing; the rest is written.
+func (in *ingester) flush(b batch) error {
 	var res Result
 	write := in.d.InTx
-	if !slices.ContainsFunc(in.batch, func(l numbered) bool { return l.err == nil }) {
-		write = func(_ context.Context, fn func(*db.Queries) error) error { return fn(nil) } // nothing to write
+	if !slices.ContainsFunc(b.lines, func(l numbered) bool { return l.err == nil }) {
+		write = func(_ context.Context, fn func(*db.Queries) error) error { return fn(nil) } // only bad lines: no transaction
 	}
 	err := write(in.ctx, func(tx *db.Queries) error {
 		res = Result{} // the rejections of this batch only
@@ -218,7 +263,7 @@ func (in *ingester) flush(lines int) error {
 			defer w.Close()
 		}
 		r := resolver{ctx: in.ctx, tx: tx, course: in.course, assignments: map[string]any{}, students: map[string]any{}}
-		for _, l := range in.batch {
+		for _, l := range b.lines {
 			if l.err != nil {
 				res.Rejected = append(res.Rejected, Rejection{Line: l.n, Error: l.err.Error()})
 				continue
@@ -239,7 +284,6 @@ func (in *ingester) flush(lines int) error {
 		}
 		return nil
 	})
-	in.batch, in.bytes, in.rows = in.batch[:0], 0, 0
 	if err != nil {
 		return err
 	}
@@ -249,10 +293,12 @@ func (in *ingester) flush(lines int) error {
 		in.res.reject(r.Line, errors.New(r.Error))
 	}
 	if in.progress != nil {
-		in.progress(lines, in.res)
+		in.progress(b.last, in.res)
 	}
 	return nil
 }
+
+func isBlank(line []byte) bool { return len(bytes.TrimSpace(line)) == 0 }
 
 // lineError is the line's fault: it is rejected, the batch goes on.
 type lineError string
