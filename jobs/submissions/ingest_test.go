@@ -3,8 +3,11 @@ package submissions
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"coursevault/db"
 )
@@ -234,5 +237,44 @@ func TestIngest_rejectedListIsCapped(t *testing.T) {
 	res, err := c.ingest(b.String())
 	if err != nil || len(res.Rejected) != MaxRejected || res.MoreRejected != 5 || res.RejectedCount() != MaxRejected+5 {
 		t.Errorf("%d listed, %d more, %v", len(res.Rejected), res.MoreRejected, err)
+	}
+}
+
+func TestIngest_studentIDSharedOrForeignIsRejected(t *testing.T) {
+	c := newCourse(t)
+	ctx := context.Background()
+	err := c.d.InTx(ctx, func(tx *db.Queries) error {
+		id, err := tx.InsertUser(ctx, db.User{Email: "twin@school.test", Name: "Twin", CreatedAt: testNow})
+		if err != nil {
+			return err
+		}
+		_, err = tx.InsertMembership(ctx, db.Membership{CourseID: c.id, UserID: id, Role: db.RoleStudent, StudentIdentifier: "S1", CreatedAt: testNow})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.ingest(line("a", "hw1", "S1", "") + "\n" + line("b", "hw1", "S9", "") + "\n" + line("c", "hw1", "twin@school.test", "") + "\n")
+	if err != nil || res.Accepted != 1 || len(res.Rejected) != 2 ||
+		!strings.Contains(res.Rejected[0].Error, `student id "S1" is shared by 2 members`) || !strings.Contains(res.Rejected[1].Error, `"S9" is neither`) {
+		t.Errorf("%+v, %v", res, err)
+	}
+}
+
+// A body that breaks off (a dropped connection) stops the ingest with the
+// error; the batches before it stay, and sending the body again is safe.
+func TestIngest_brokenBodyKeepsWhatWasWritten(t *testing.T) {
+	c := newCourse(t)
+	var b strings.Builder
+	for i := range 600 { // more than one batch (1,000 rows at 2 a line)
+		b.WriteString(line(fmt.Sprint("ok-", i), "hw1", "S1", `,"score":1`) + "\n")
+	}
+	broken := errors.New("connection reset")
+	res, err := Ingest(context.Background(), c.d, c.id, io.MultiReader(strings.NewReader(b.String()), iotest.ErrReader(broken)), Options{Now: testNow})
+	if !errors.Is(err, broken) || res.Accepted != 500 {
+		t.Fatalf("%d accepted, %v; want the first batch (500) and the read error", res.Accepted, err)
+	}
+	if res, err = c.ingest(b.String()); err != nil || res.Accepted != 600 || res.Replaced != 500 {
+		t.Errorf("sent again: %+v, %v", res, err)
 	}
 }
