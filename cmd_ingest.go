@@ -38,15 +38,11 @@ func runIngest(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := openDB(ctx, *dataDir)
+	d, _, course, err := openCourse(ctx, *dataDir, *courseRef)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	course, err := findCourse(ctx, d, *courseRef)
-	if err != nil {
-		return err
-	}
 	body := &countingReader{r: in}
 	opts := submissions.Options{Limits: lim}
 	progress := progressPrinter(os.Stderr)
