@@ -52,7 +52,8 @@ const MaxRejected = 1000
 type Options struct {
 	Limits Limits
 	Now    time.Time // updated_at of what is written; zero means time.Now()
-	// Progress, if not nil, is called after each batch is written.
+	// Progress, if not nil, is called after each batch is written (from
+	// the writing goroutine) with the number of the last line read.
 	Progress func(lines int, res Result)
 }
 
