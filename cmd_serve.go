@@ -19,6 +19,7 @@ import (
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
 	"coursevault/jobs/restore"
+	"coursevault/jobs/submissions"
 	"coursevault/web"
 )
 
@@ -33,6 +34,8 @@ type serveConfig struct {
 	computing                        int
 	courseQuota, maxCourseFile       int64
 	trustedProxies                   proxyRanges
+	ingest                           submissions.Limits
+	ingestMaxBody                    int64
 }
 
 // proxyRanges is --trusted-proxies: comma-separated CIDR ranges, refused
@@ -81,10 +84,16 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	f.Int64Var(&cfg.courseQuota, "course-quota", 10<<30, "bytes of exports a course may keep")
 	f.Int64Var(&cfg.maxCourseFile, "max-course-file", web.DefaultMaxCourseFile, "bytes one uploaded course file (Files tab, files API) may hold")
 	f.Var(&cfg.trustedProxies, "trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8; default none: the client is the connection's peer (COURSEVAULT_TRUSTED_PROXIES)")
+	f.IntVar(&cfg.ingest.MaxLine, "ingest-max-line", submissions.DefaultLimits.MaxLine, "bytes one line of autograder results (POST /api/courses/:id/submissions) may have; a longer line is rejected and skipped")
+	f.IntVar(&cfg.ingest.MaxStdout, "ingest-max-stdout", submissions.DefaultLimits.MaxStdout, "bytes of stdout one build or test result may carry in autograder results")
+	f.Int64Var(&cfg.ingestMaxBody, "ingest-max-body", web.DefaultIngestMaxBody, "bytes one request of autograder results may send in all (it is streamed: this bounds its time, not memory)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	cfg.dataDir = *dataDir
+	if err := checkIngestLimits(cfg); err != nil {
+		return err
+	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	tz := time.Local
@@ -120,7 +129,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		base = "http://" + ln.Addr().String()
 	}
 	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version,
-		TrustedProxies: cfg.trustedProxies, MaxCourseFile: cfg.maxCourseFile})
+		TrustedProxies: cfg.trustedProxies, MaxCourseFile: cfg.maxCourseFile, Ingest: cfg.ingest, IngestMaxBody: cfg.ingestMaxBody})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	errc := make(chan error, 1)
@@ -221,4 +230,17 @@ func auditExpired(ctx context.Context, d *db.DB, gone []files.File) error {
 		}
 		return nil
 	})
+}
+
+// checkIngestLimits refuses ingest limits that would refuse every line.
+func checkIngestLimits(cfg serveConfig) error {
+	switch {
+	case cfg.ingest.MaxLine < 1<<10:
+		return fmt.Errorf("%w: --ingest-max-line %d is too small: a line needs at least 1024 bytes (default %d, 64 MiB)", errUsage, cfg.ingest.MaxLine, submissions.DefaultLimits.MaxLine)
+	case cfg.ingest.MaxStdout < 1 || cfg.ingest.MaxStdout > cfg.ingest.MaxLine:
+		return fmt.Errorf("%w: --ingest-max-stdout %d must be from 1 to --ingest-max-line (%d) bytes", errUsage, cfg.ingest.MaxStdout, cfg.ingest.MaxLine)
+	case cfg.ingestMaxBody < int64(cfg.ingest.MaxLine):
+		return fmt.Errorf("%w: --ingest-max-body %d must be at least --ingest-max-line (%d) bytes", errUsage, cfg.ingestMaxBody, cfg.ingest.MaxLine)
+	}
+	return nil
 }

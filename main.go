@@ -43,6 +43,7 @@ func commands() []command {
 		{"export", "course --course ID|CODE [--include-stdout] [--no-files] --out FILE | perfbook --course ID|CODE --out FILE", "write a course archive or performance book now", runExport},
 		{"verify", "FILE", "check a course archive's manifest and every checksum", runVerify},
 		{"import", "FILE [--code NEWCODE]", "restore a course archive as a new course", runImport},
+		{"ingest", "--course ID|CODE FILE.ndjson [--max-line N] [--max-stdout N]", "take in autograder results (NDJSON, one submission a line) for backfills", runIngest},
 		{"jobs", "[--state queued|running|succeeded|failed|cancelled]", "list background jobs", runJobs},
 		{"version", "", "print the version", runVersion},
 	}

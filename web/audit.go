@@ -26,6 +26,7 @@ var auditWords = map[string]string{
 	"member.remove":  "Removed a member",
 	"assignment.put": "Set an assignment (API)", "assignment.create": "Added an assignment", "assignment.edit": "Changed an assignment",
 	"assignment.move": "Moved an assignment", "assignment.remove": "Removed an assignment",
+	"submissions.ingest": "Took in autograder results",
 }
 
 func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, error) {

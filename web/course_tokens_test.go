@@ -78,6 +78,7 @@ func TestCourseToken_onlyAllowlistedRoutesGetThrough(t *testing.T) {
 		"GET /api/courses/:id/assignments": true, "PUT /api/courses/:id/assignments/:key": true,
 		"DELETE /api/courses/:id/assignments/:key": true,
 		"PUT /api/courses/:id/gradebook":           true, // issue 16
+		"POST /api/courses/:id/submissions":        true,
 	}
 	if !maps.Equal(allowed, courseTokenRoutes) {
 		t.Fatalf("courseTokenRoutes = %v, want %v", slices.Sorted(maps.Keys(courseTokenRoutes)), slices.Sorted(maps.Keys(allowed)))

@@ -297,6 +297,8 @@ func roleMatrix(f *fixture) map[string]routeRule {
 			[9]int{unauth, nf, nf, forb, http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType, unauth, forb}, false, nil},
 		"PUT /api/courses/:id/roster": {fixed("/api/courses/" + course + "/roster"),
 			[9]int{unauth, nf, nf, forb, forb, http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType, unauth, forb}, false, nil},
+		"POST /api/courses/:id/submissions": {fixed("/api/courses/" + course + "/submissions"),
+			[9]int{unauth, nf, nf, forb, forb, http.StatusUnsupportedMediaType, http.StatusUnsupportedMediaType, unauth, forb}, false, nil},
 
 		"GET /files/:token/:name":  {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},
 		"HEAD /files/:token/:name": {fixed(fileURL(archive.Token, archive.Filename)), archiveFile, false, nil},

@@ -119,6 +119,7 @@ func (s *Server) routes() *echo.Echo {
 	apiCourse.PUT("/assignments/:key", s.apiPutAssignment, requireRole("admin", "teacher"))
 	apiCourse.DELETE("/assignments/:key", s.apiDeleteAssignment, requireRole("admin", "teacher"))
 	apiCourse.PUT("/gradebook", s.apiGradebook, requireRole("admin", "teacher"))
+	apiCourse.POST("/submissions", s.apiIngestSubmissions, requireRole("admin"))
 	apiArchives := apiCourse.Group("/exports", requireRole("admin"))
 	apiArchives.GET("", s.apiListExports)
 	apiArchives.POST("", s.apiRequestExport)

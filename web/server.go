@@ -19,6 +19,7 @@ import (
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
+	"coursevault/jobs/submissions"
 )
 
 // Config is what the server needs to know about its deployment.
@@ -37,6 +38,11 @@ type Config struct {
 	// MaxCourseFile is the largest course file (Files tab, files API) one
 	// upload may carry; 0: DefaultMaxCourseFile.
 	MaxCourseFile int64
+	// Ingest bounds one line and one result's stdout of
+	// POST /api/courses/:id/submissions (zero fields: submissions.DefaultLimits);
+	// IngestMaxBody the whole body (zero: DefaultIngestMaxBody).
+	Ingest        submissions.Limits
+	IngestMaxBody int64
 }
 
 // DefaultMaxCourseFile is Config.MaxCourseFile's default: 1 GiB.
@@ -75,6 +81,9 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	}
 	if cfg.MaxCourseFile <= 0 {
 		cfg.MaxCourseFile = DefaultMaxCourseFile
+	}
+	if cfg.IngestMaxBody <= 0 {
+		cfg.IngestMaxBody = DefaultIngestMaxBody
 	}
 	if cfg.SessionIdle == 0 {
 		cfg.SessionIdle = 8 * time.Hour

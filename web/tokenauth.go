@@ -34,6 +34,7 @@ var courseTokenRoutes = map[string]bool{
 	"PUT /api/courses/:id/assignments/:key":    true,
 	"DELETE /api/courses/:id/assignments/:key": true,
 	"PUT /api/courses/:id/gradebook":           true,
+	"POST /api/courses/:id/submissions":        true,
 }
 
 // courseTokenUseEvery is how stale a token's last use may get before a

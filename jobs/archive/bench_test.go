@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"coursevault/db"
 	"coursevault/db/demo"
+	"coursevault/jobs/probe"
 )
 
 // benchDB returns a demo database of one course with students × assignments
@@ -52,31 +50,6 @@ func benchDB(b *testing.B, students, assignments int) *db.DB {
 	return d
 }
 
-// heapPeak samples HeapInuse until stop is called and returns the peak.
-func heapPeak() (stop func() uint64) {
-	runtime.GC()
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		var ms runtime.MemStats
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return func() uint64 { close(done); wg.Wait(); return peak.Load() }
-}
-
 // countWriter counts the archive's bytes and drops them.
 type countWriter struct{ n int64 }
 
@@ -107,7 +80,7 @@ func BenchmarkWrite(b *testing.B) {
 				b.ReportAllocs()
 				ctx := context.Background()
 				var content, archived, rows int64
-				stop := heapPeak()
+				stop := probe.HeapPeak()
 				start, cpuStart := time.Now(), cpuTime()
 				for b.Loop() {
 					var cw countWriter
@@ -177,7 +150,7 @@ func BenchmarkVerify(b *testing.B) {
 		content += e.Bytes
 	}
 	b.ReportAllocs()
-	stop := heapPeak()
+	stop := probe.HeapPeak()
 	start := time.Now()
 	for b.Loop() {
 		if _, err := VerifyFile(path); err != nil {

@@ -4,13 +4,13 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"coursevault/db"
 	"coursevault/db/demo"
 	"coursevault/db/files"
+	"coursevault/jobs/probe"
 )
 
 // BenchmarkRemove removes a large course (300 students × 20 assignments × 2
@@ -43,25 +43,7 @@ func BenchmarkRemove(b *testing.B) {
 					b.Fatal(err)
 				}
 				s := New(d, fs, nil)
-				stop := make(chan struct{})
-				var wg sync.WaitGroup
-				wg.Go(func() {
-					for {
-						select {
-						case <-stop:
-							return
-						case <-time.After(10 * time.Millisecond):
-						}
-						start := time.Now()
-						if err := d.InTx(ctx, func(tx *db.Queries) error {
-							return tx.InsertAuditEvent(ctx, db.AuditEvent{At: start, Action: "bench.write"})
-						}); err != nil {
-							b.Error(err)
-							return
-						}
-						waits = append(waits, time.Since(start))
-					}
-				})
+				stop := probe.Writes(ctx, d, "bench.write")
 				time.Sleep(30 * time.Millisecond)
 				b.StartTimer()
 				if mode == "batched" {
@@ -77,9 +59,9 @@ func BenchmarkRemove(b *testing.B) {
 				}
 				b.StopTimer()
 				time.Sleep(30 * time.Millisecond)
-				close(stop)
-				wg.Wait()
-				if n, _ := d.CountCourses(ctx); err != nil || n != 0 {
+				w, werr := stop()
+				waits = append(waits, w...)
+				if n, _ := d.CountCourses(ctx); err != nil || werr != nil || n != 0 {
 					b.Fatalf("removal: %v, %d courses left", err, n)
 				}
 				d.Close()

@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"coursevault/db"
+	"coursevault/jobs/probe"
 )
 
 // BenchmarkImport imports a large course (300 students × 20 assignments × 2
@@ -29,33 +28,14 @@ func BenchmarkImport(b *testing.B) {
 	for i := range b.N {
 		b.StopTimer()
 		dst := freshInstance(b)
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				case <-time.After(10 * time.Millisecond):
-				}
-				start := time.Now()
-				err := dst.d.InTx(ctx, func(tx *db.Queries) error {
-					return tx.InsertAuditEvent(ctx, db.AuditEvent{At: start, Action: "bench.write"})
-				})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				waits = append(waits, time.Since(start))
-			}
-		})
+		stop := probe.Writes(ctx, dst.d, "bench.write")
 		b.StartTimer()
 		res, err := dst.importArchive(archive, Options{Code: fmt.Sprint("BENCH", i)})
 		b.StopTimer()
-		close(stop)
-		wg.Wait()
-		if err != nil {
-			b.Fatal(err)
+		w, werr := stop()
+		waits = append(waits, w...)
+		if err != nil || werr != nil {
+			b.Fatal(err, werr)
 		}
 		rows += res.Submissions + res.BuildResults + res.TestResults + res.Scores + res.Members
 		b.StartTimer()

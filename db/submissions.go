@@ -1,0 +1,192 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// This file holds what the autograder ingest (package jobs/submissions)
+// needs: submissions named by the autograder's own id (external_id, unique
+// within a course by the writer's choice, not by an index), the course's
+// students by email or student id, and one prepared-statement writer per
+// batch transaction:
+//
+//	w, err := tx.PrepareSubmissionWriter(ctx)
+//	defer w.Close()
+//	for ... { ref, err := w.Find(ctx, courseID, id); ...; w.Insert / w.Replace; w.Build; w.Test; w.Score }
+
+// StudentRef is a course member matched by email or student id.
+type StudentRef struct {
+	UserID int64
+	Email  string
+	Role   string
+}
+
+// MembersByEmailOrStudentID lists the members of courseID whose email
+// (case-insensitively) or student id is ref, email matches first. More than
+// one row means the student id is shared; the caller decides.
+func (q *Queries) MembersByEmailOrStudentID(ctx context.Context, courseID int64, ref string) ([]StudentRef, error) {
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT u.id, u.email, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+		 WHERE m.course_id = ? AND (u.email = ? OR (m.student_identifier = ? AND m.student_identifier != ''))
+		 ORDER BY u.email = ? DESC, u.id LIMIT 5`, courseID, ref, ref, ref)
+	if err != nil {
+		return nil, fmt.Errorf("db: find member %q of course %d: %w", ref, courseID, err)
+	}
+	defer rows.Close()
+	var out []StudentRef
+	for rows.Next() {
+		var r StudentRef
+		if err := rows.Scan(&r.UserID, &r.Email, &r.Role); err != nil {
+			return nil, fmt.Errorf("db: find member %q of course %d: %w", ref, courseID, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: find member %q of course %d: %w", ref, courseID, err)
+	}
+	return out, nil
+}
+
+// ExternalSubmission is a submission as an autograder sends it, resolved to
+// rows: SubmittedAt becomes created_at, Now updated_at.
+type ExternalSubmission struct {
+	ExternalID   string
+	AssignmentID int64
+	UserID       int64
+	CommitSHA    string
+	State        string
+	SubmittedAt  time.Time
+	Now          time.Time
+}
+
+// SubmissionRef is where an external id already points.
+type SubmissionRef struct {
+	ID           int64
+	AssignmentID int64
+	UserID       int64
+}
+
+// SubmissionWriter writes autograder submissions with prepared statements,
+// reused for every line of one batch transaction.
+type SubmissionWriter struct {
+	find, insert, update, delBuild, delTests, score *sql.Stmt
+	build                                           *BuildResultInsert
+	test                                            *TestResultInsert
+}
+
+// PrepareSubmissionWriter prepares the writer's statements; Close it when done.
+func (q *Queries) PrepareSubmissionWriter(ctx context.Context) (*SubmissionWriter, error) {
+	w := &SubmissionWriter{}
+	for _, s := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&w.find, `SELECT s.id, s.assignment_id, s.user_id FROM submissions s JOIN assignments a ON a.id = s.assignment_id
+		            WHERE s.external_id = ? AND a.course_id = ? ORDER BY s.id LIMIT 1`},
+		{&w.insert, `INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at, external_id)
+		             VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&w.update, `UPDATE submissions SET commit_sha = ?, state = ?, created_at = ?, updated_at = ? WHERE id = ?`},
+		{&w.delBuild, `DELETE FROM build_results WHERE submission_id = ?`},
+		{&w.delTests, `DELETE FROM test_results WHERE submission_id = ?`},
+		{&w.score, `INSERT INTO scores (assignment_id, user_id, fraction, status, late, submitted_at, updated_at)
+		            VALUES (?, ?, ?, ?, ?, ?, ?)
+		            ON CONFLICT (assignment_id, user_id) DO UPDATE SET fraction = excluded.fraction, status = excluded.status,
+		              late = excluded.late, submitted_at = excluded.submitted_at, updated_at = excluded.updated_at`},
+	} {
+		stmt, err := q.q.PrepareContext(ctx, s.query)
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("db: prepare submission writer: %w", err)
+		}
+		*s.stmt = stmt
+	}
+	var err error
+	if w.build, err = q.PrepareInsertBuildResult(ctx); err == nil {
+		w.test, err = q.PrepareInsertTestResult(ctx)
+	}
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Find returns the submission of courseID with the outside id externalID,
+// or ErrNotFound.
+func (w *SubmissionWriter) Find(ctx context.Context, courseID int64, externalID string) (SubmissionRef, error) {
+	var r SubmissionRef
+	err := w.find.QueryRowContext(ctx, externalID, courseID).Scan(&r.ID, &r.AssignmentID, &r.UserID)
+	if err != nil {
+		return SubmissionRef{}, notFound(err, fmt.Sprintf("submission %q of course %d", externalID, courseID))
+	}
+	return r, nil
+}
+
+// Insert adds a new submission and returns its id.
+func (w *SubmissionWriter) Insert(ctx context.Context, s ExternalSubmission) (int64, error) {
+	res, err := w.insert.ExecContext(ctx, s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), s.ExternalID)
+	if err != nil {
+		return 0, fmt.Errorf("db: insert submission %q of user %d for assignment %d: %w", s.ExternalID, s.UserID, s.AssignmentID, err)
+	}
+	return lastID(res, "submission")
+}
+
+// Replace overwrites submission id with s (commit, state, times) and
+// deletes its build and test results, for the caller to write the new ones.
+// The submission's update moves the course's data_version (trigger).
+func (w *SubmissionWriter) Replace(ctx context.Context, id int64, s ExternalSubmission) error {
+	if _, err := w.update.ExecContext(ctx, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), id); err != nil {
+		return fmt.Errorf("db: replace submission %d (%q): %w", id, s.ExternalID, err)
+	}
+	if _, err := w.delBuild.ExecContext(ctx, id); err != nil {
+		return fmt.Errorf("db: delete build result of submission %d: %w", id, err)
+	}
+	if _, err := w.delTests.ExecContext(ctx, id); err != nil {
+		return fmt.Errorf("db: delete test results of submission %d: %w", id, err)
+	}
+	return nil
+}
+
+// Build inserts a submission's build result.
+func (w *SubmissionWriter) Build(ctx context.Context, b BuildResult) error {
+	_, err := w.build.Exec(ctx, b)
+	return err
+}
+
+// Test inserts one of a submission's test results.
+func (w *SubmissionWriter) Test(ctx context.Context, t TestResult) error {
+	_, err := w.test.Exec(ctx, t)
+	return err
+}
+
+// Score sets a student's score for an assignment, inserting or replacing it.
+func (w *SubmissionWriter) Score(ctx context.Context, s Score) error {
+	var fraction sql.NullFloat64
+	if s.Fraction != nil {
+		fraction = sql.NullFloat64{Float64: *s.Fraction, Valid: true}
+	}
+	_, err := w.score.ExecContext(ctx, s.AssignmentID, s.UserID, fraction, s.Status, s.Late, nullTime(s.SubmittedAt), s.UpdatedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("db: set score of user %d for assignment %d: %w", s.UserID, s.AssignmentID, err)
+	}
+	return nil
+}
+
+// Close releases the statements.
+func (w *SubmissionWriter) Close() error {
+	for _, s := range []*sql.Stmt{w.find, w.insert, w.update, w.delBuild, w.delTests, w.score} {
+		if s != nil {
+			s.Close()
+		}
+	}
+	if w.build != nil {
+		w.build.Close()
+	}
+	if w.test != nil {
+		w.test.Close()
+	}
+	return nil
+}
