@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 	"coursevault/db/demo"
 	"coursevault/db/files"
 	"coursevault/jobs"
@@ -76,11 +77,8 @@ func withQuota(n int64) fixtureOption { return func(o *files.Options) { o.Course
 func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
+	var err error
 	f := &fixture{t: t, db: d, users: map[string]int64{}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var fo files.Options

@@ -3,12 +3,12 @@ package assignments
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 	"coursevault/db/demo"
 	"coursevault/jobs/courses"
 )
@@ -28,11 +28,7 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
 	o := demo.Defaults()
 	o.Students, o.Assignments, o.SubmissionsPerStudent, o.StdoutBytes, o.StaticFiles = 5, 3, 1, 50, 0
 	if _, err := demo.Generate(ctx, d, o); err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 	"coursevault/db/demo"
 	"coursevault/db/files"
 	"coursevault/jobs"
@@ -36,11 +37,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
 	fs, err := files.New(d, filepath.Join(t.TempDir(), "attachments"), files.Options{})
 	if err != nil {
 		t.Fatal(err)

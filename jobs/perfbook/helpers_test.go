@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 )
 
 // Fixtures are built through db's own insert methods on a real SQLite file.
@@ -17,11 +17,7 @@ var t0 = time.Date(2015, 4, 30, 12, 0, 0, 0, time.UTC)
 
 func openDB(tb testing.TB) *db.DB {
 	tb.Helper()
-	d, err := db.Open(context.Background(), filepath.Join(tb.TempDir(), "coursevault.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { d.Close() })
+	d := dbtest.Open(tb)
 	return d
 }
 

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 )
 
 var testNow = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -29,11 +29,8 @@ type course struct {
 func newCourse(t testing.TB) *course {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.Open(t)
+	var err error
 	c := &course{t: t, d: d, users: map[string]int64{}}
 	err = d.InTx(ctx, func(tx *db.Queries) error {
 		if c.id, err = tx.InsertCourse(ctx, db.Course{Code: "PHYS101", Name: "Physics", CreatedAt: testNow}); err != nil {
