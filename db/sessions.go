@@ -77,3 +77,12 @@ func (q *Queries) DeleteExpiredSessions(ctx context.Context, now time.Time) (int
 	}
 	return res.RowsAffected()
 }
+
+// CountSessions is how many session rows there are, expired or not.
+func (q *Queries) CountSessions(ctx context.Context) (int64, error) {
+	var n int64
+	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM sessions`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("db: count sessions: %w", err)
+	}
+	return n, nil
+}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,7 +28,6 @@ const (
 // Session keys.
 const (
 	sessUserID = "user_id"
-	sessCSRF   = "csrf"
 	sessSeen   = "seen" // unix seconds of the last request, refreshed at most once a minute
 )
 
@@ -160,41 +158,6 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			default:
 				c.Set(ctxUser, &u)
 			}
-		}
-		return next(c)
-	}
-}
-
-// csrfToken returns the session's CSRF token, creating it on first use.
-func (s *Server) csrfToken(c echo.Context) string {
-	ctx := c.Request().Context()
-	t := s.sessions.GetString(ctx, sessCSRF)
-	if t == "" {
-		t = auth.RandomHex(32)
-		s.sessions.Put(ctx, sessCSRF, t)
-	}
-	return t
-}
-
-// checkCSRF requires, on every unsafe method of a browser session, the
-// session's token in the X-CSRF-Token header (htmx) or the _csrf form field.
-// Bearer-token API calls (either kind) carry no cookies to ride on and need none.
-func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		switch c.Request().Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-			return next(c)
-		}
-		if bearer, _ := c.Get(ctxBearer).(bool); bearer {
-			return next(c)
-		}
-		want := s.sessions.GetString(c.Request().Context(), sessCSRF)
-		got := c.Request().Header.Get("X-CSRF-Token")
-		if got == "" {
-			got = c.FormValue("_csrf")
-		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from coursevault. Reload the page and try again.")
 		}
 		return next(c)
 	}

@@ -85,6 +85,8 @@ func (s *Server) setPassword(c echo.Context) error {
 	}
 	s.audit(c, db.AuditEvent{Action: "user.password", UserID: u.ID, Subject: u.Email})
 	if u.Disabled {
+		// The one session a non-signed-in request writes: it took a valid
+		// one-time link an admin issued, so at most one per link.
 		s.sessions.Put(ctx, "notice", "Your password is set, but your account is disabled. Ask a site admin to enable it.")
 		return c.Redirect(http.StatusSeeOther, "/signin")
 	}

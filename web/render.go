@@ -15,7 +15,10 @@ func (s *Server) render(c echo.Context, status int, comp templ.Component) error 
 	return comp.Render(c.Request().Context(), c.Response())
 }
 
-// page returns the layout's view model for this request.
+// page returns the layout's view model for this request. It writes nothing
+// for a stranger (issue 18): csrfToken sets a cookie, not a session value,
+// and scs's Pop marks the session modified only when the notice is there,
+// so a request without a session gets none.
 func (s *Server) page(c echo.Context, title string) views.Page {
 	p := views.Page{Title: title, CSRFToken: s.csrfToken(c)}
 	if u := currentUser(c); u != nil {

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
 	"coursevault/jobs/submissions"
+	"coursevault/web/auth"
 )
 
 // Config is what the server needs to know about its deployment.
@@ -66,6 +68,7 @@ type Server struct {
 	// estimator caches the Exports tab's size estimate per course and data version.
 	estimator archive.Estimator
 	sessions  *scs.SessionManager
+	csrfKey   []byte // signs CSRF tokens (csrf.go)
 	log       *slog.Logger
 	cfg       Config
 	echo      *echo.Echo
@@ -103,6 +106,7 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	sm.Lifetime = cfg.SessionLifetime
 
 	s := &Server{db: d, files: deps.Files, exports: deps.Exports, imports: deps.Imports, sessions: sm, log: log, cfg: cfg}
+	s.csrfKey = loadCSRFKey(d, log)
 	s.courses = courses.New(d, deps.Files, cfg.Now)
 	s.assignments = assignments.New(d, cfg.Timezone, cfg.Now)
 	s.echo = s.routes()
@@ -112,6 +116,18 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 // Handler returns the whole app as an http.Handler (sessions wrapped around Echo).
 func (s *Server) Handler() http.Handler {
 	return s.sessions.LoadAndSave(s.echo)
+}
+
+// loadCSRFKey reads the CSRF signing key every instance shares. Should the
+// read fail, a key for this process keeps forms working here (only a form
+// carried across a restart or to another instance is refused), and it is logged.
+func loadCSRFKey(d *db.DB, log *slog.Logger) []byte {
+	k, err := d.ServerKey(context.Background(), "csrf")
+	if err == nil && len(k) >= 32 {
+		return k
+	}
+	log.Error("csrf key: using one for this process only", "err", err)
+	return []byte(auth.RandomHex(32))
 }
 
 func isHTTPS(base string) bool {

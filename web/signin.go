@@ -68,7 +68,7 @@ func (s *Server) signIn(c echo.Context) error {
 
 // startSession signs u in on this request's session and audits it. A new
 // session token at sign-in, so a token planted before cannot ride along, and
-// a new CSRF token with it.
+// a new CSRF token with it (csrf.go derives it from the session token).
 func (s *Server) startSession(c echo.Context, u db.User) error {
 	ctx := c.Request().Context()
 	if err := s.sessions.RenewToken(ctx); err != nil {
@@ -76,7 +76,6 @@ func (s *Server) startSession(c echo.Context, u db.User) error {
 	}
 	s.sessions.Put(ctx, sessUserID, u.ID)
 	s.sessions.Put(ctx, sessSeen, s.now().Unix())
-	s.sessions.Remove(ctx, sessCSRF)
 	c.Set(ctxUser, &u)
 	// The last sign-in is written with the audit row: no extra write.
 	s.auditWith(c, db.AuditEvent{Action: "signin", Subject: u.Email}, func(tx *db.Queries) error {

@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"coursevault/db"
 )
 
 func TestSignIn(t *testing.T) {
@@ -46,19 +50,30 @@ func TestSignIn(t *testing.T) {
 	}
 }
 
-func TestSignIn_renewsSessionToken(t *testing.T) {
+// A session planted before sign-in (fixation) does not ride along: sign-in
+// gives a new token. Strangers get no session, so the test plants the row.
+func TestSignIn_renewsPlantedSessionToken(t *testing.T) {
 	f := newFixture(t)
 	c := f.client()
-	c.get("/signin")
 	u := mustURL(t, f.http.URL)
-	before := sessionCookie(c, u)
-	if before == "" {
-		t.Fatal("no session cookie before sign-in")
+	const planted = "planted-session-token"
+	exp := time.Now().Add(time.Hour)
+	data, err := scs.GobCodec{}.Encode(exp, map[string]interface{}{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	if err := (db.SessionStore{DB: f.db}).Commit(planted, data, exp); err != nil {
+		t.Fatal(err)
+	}
+	c.hc.Jar.SetCookies(u, []*http.Cookie{{Name: "coursevault_session", Value: planted, Path: "/"}})
+	c.get("/signin")
 	c.signIn(asTeacher, testPassword)
 	after := sessionCookie(c, u)
-	if after == "" || after == before {
-		t.Fatalf("session token not renewed: before %q after %q", before, after)
+	if after == "" || after == planted {
+		t.Fatalf("session token not renewed: before %q after %q", planted, after)
+	}
+	if res, _ := c.get("/courses"); res.StatusCode != http.StatusOK {
+		t.Fatalf("/courses after sign-in: %d", res.StatusCode)
 	}
 }
 

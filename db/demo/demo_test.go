@@ -44,7 +44,8 @@ func inspect(t testing.TB, path string) *sql.DB {
 func dump(t testing.TB, path string) map[string]string {
 	t.Helper()
 	raw := inspect(t, path)
-	rows, err := raw.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	// server_keys holds the database's random secrets (migration 0019), not demo data.
+	rows, err := raw.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'server_keys' ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}
