@@ -97,9 +97,15 @@ func TestE2E_newCourseFromScratch(t *testing.T) {
 	// A role changes in its row: htmx swaps the row, the page stays.
 	b.eval(`window.e2eSamePage = true`, nil)
 	sel := `select[aria-label="Role of grace@school.edu"]`
+	// The old row is marked, so the wait below sees the row the server sent
+	// back, not the select the test has just set. Enter on the focused Save
+	// button, not a click at its coordinates (which a layout shift under load
+	// can move onto another row's button).
+	b.eval(`document.querySelector('`+sel+`').closest("tr").dataset.old = "1"`, nil)
 	b.do("make Grace a TA", chromedp.SetValue(sel, "ta", chromedp.ByQuery),
-		chromedp.Click(`//button[contains(., "Save") and contains(., "grace@school.edu")]`, chromedp.BySearch))
-	b.waitFor("the swapped row", `document.querySelector('`+sel+`').value === "ta" && !!document.querySelector('`+sel+`').closest("tr").isConnected`, 10*time.Second)
+		chromedp.Focus(`//button[contains(., "Save") and contains(., "grace@school.edu")]`, chromedp.BySearch),
+		chromedp.KeyEvent(kb.Enter))
+	b.waitFor("the row swapped in by the server", `(() => { const r = document.querySelector('`+sel+`')?.closest("tr"); return !!r && r.dataset.old !== "1" && document.querySelector('`+sel+`').value === "ta"; })()`, 10*time.Second)
 	var samePage bool
 	b.eval(`window.e2eSamePage === true`, &samePage)
 	if !samePage {

@@ -8,6 +8,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -38,11 +39,15 @@ var (
 
 // vaultBinary builds the coursevault binary once per test binary. It goes to
 // a fixed place under the temp dir (renamed into place, so a concurrent run
-// never sees half a binary) because no TestMain may clean up a temp dir.
+// never sees half a binary) because no TestMain may clean up a temp dir. The
+// place is per source tree: two checkouts tested at once (another branch, an
+// older schema) must not run each other's binary.
 func vaultBinary(t testing.TB) string {
 	t.Helper()
 	vaultBinOnce.Do(func() {
-		dir := filepath.Join(os.TempDir(), "coursevault-test-bin")
+		wd, _ := os.Getwd()
+		tree := sha256.Sum256([]byte(wd))
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("coursevault-test-bin-%x", tree[:6]))
 		if vaultBinErr = os.MkdirAll(dir, 0o755); vaultBinErr != nil {
 			return
 		}
