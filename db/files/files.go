@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-		"sync"
+	"sync"
 	"time"
 
 	"coursevault/db"
