@@ -1,0 +1,100 @@
+// Package filestest gives tests a file store: the local directory, or the
+// real S3-compatible server .ci/s3 starts, so one test runs on both.
+package filestest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"slices"
+	"testing"
+
+	"coursevault/db/files"
+)
+
+// S3URL is the test bucket's storage URL (.ci/s3 exports it), or "": tests
+// that need it skip, and fail under CI=true.
+func S3URL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("COURSEVAULT_TEST_S3")
+	if u == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("COURSEVAULT_TEST_S3 is not set: .ci/run starts the S3 test server with .ci/s3")
+		}
+		t.Skip("no S3 test server: run `. .ci/s3` to start one and set COURSEVAULT_TEST_S3")
+	}
+	return u
+}
+
+// S3 returns a store in the test bucket under a prefix of its own, emptied
+// when the test ends.
+func S3(t testing.TB) *files.S3 {
+	t.Helper()
+	cfg, err := files.ParseS3URL(S3URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	cfg.Prefix += t.Name() + "-" + hex.EncodeToString(b[:]) + "/"
+	cfg.PartSize = 5 << 20 // the smallest part, so tests of a few MiB go multipart
+	s, err := files.NewS3(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		s.Tidy(ctx, -1)
+		s.List(ctx, func(o files.Object) error { return s.Delete(ctx, o.Key) })
+	})
+	return s
+}
+
+// Blobs returns the store the tests of a package run on: nil (the Service's
+// own directory) unless COURSEVAULT_TEST_STORE=s3, which runs them on S3.
+func Blobs(t testing.TB) files.Blobs {
+	t.Helper()
+	if os.Getenv("COURSEVAULT_TEST_STORE") != "s3" {
+		return nil
+	}
+	return S3(t)
+}
+
+// Keys lists what a store holds, sorted: every object and, for the
+// directory, every other file too (a temp left behind counts).
+func Keys(t testing.TB, b files.Blobs) []string {
+	t.Helper()
+	var out []string
+	if d, ok := b.(*files.Dir); ok {
+		entries, err := os.ReadDir(d.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			out = append(out, e.Name())
+		}
+		return out
+	}
+	err := b.List(context.Background(), func(o files.Object) error {
+		out = append(out, o.Key)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Has reports whether the store holds an object under key.
+func Has(t testing.TB, b files.Blobs, key string) bool {
+	t.Helper()
+	_, err := b.Stat(context.Background(), key)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return err == nil
+}
