@@ -260,4 +260,3 @@ func TestExpiredFileShowsExpired(t *testing.T) {
 		t.Fatalf("status %s, want expired", e.Status())
 	}
 }
-
