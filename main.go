@@ -143,9 +143,17 @@ func (f flags) dataDir() *string {
 	return f.String("data-dir", "./data", "directory for the database and attachments (COURSEVAULT_DATA_DIR)")
 }
 
-// openStore opens the data directory's database and file store, for the
+// openStore opens the data directory's database and the file store
+// --storage names, for the
 // commands that need both. The caller closes the database.
-func openStore(ctx context.Context, dataDir string, opts files.Options) (*db.DB, *files.Service, error) {
+func openStore(ctx context.Context, dataDir, storage string, opts files.Options) (*db.DB, *files.Service, error) {
+	b, err := openBlobs(storage, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.Blobs == nil {
+		opts.Blobs = b
+	}
 	d, err := openDB(ctx, dataDir)
 	if err != nil {
 		return nil, nil, err

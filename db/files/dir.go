@@ -283,3 +283,9 @@ func tempOwner(name string) int {
 	}
 	return ownerAlive
 }
+
+// Check tells whether the directory is there.
+func (d *Dir) Check(context.Context) error {
+	_, err := os.Stat(d.dir)
+	return err
+}

@@ -322,3 +322,13 @@ func (s *Service) removeBytes(f File) {
 
 // Quota returns how many bytes a course's files may take together.
 func (s *Service) Quota() int64 { return s.quota }
+
+// Check tells whether the store answers (one cheap request for S3). Its
+// error says what is wrong, never with credentials.
+func (s *Service) Check(ctx context.Context) error {
+	type checker interface{ Check(context.Context) error }
+	if c, ok := s.blobs.(checker); ok {
+		return c.Check(ctx)
+	}
+	return nil
+}
