@@ -58,7 +58,7 @@ func TestHealthz_saysWhenTheFileStoreIsDown(t *testing.T) {
 		status     string
 		storeSaysS string
 	}{
-		"directory": {nil, "ok", "ok"},
+		"directory":  {nil, "ok", "ok"},
 		"store down": {down, "degraded", "the file store did not answer"},
 	} {
 		t.Run(name, func(t *testing.T) {
