@@ -16,6 +16,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/s3utils"
 )
 
 // DefaultPartSize is the size of the parts of a multipart upload: the most
@@ -74,10 +75,17 @@ func ParseS3URL(raw string) (S3Config, error) {
 	c := S3Config{Bucket: u.Host, Prefix: strings.Trim(u.Path, "/"), Region: "us-east-1", Secure: true,
 		Endpoint: "s3.amazonaws.com", PartSize: DefaultPartSize, Timeout: 30 * time.Second,
 		AccessKey: os.Getenv("AWS_ACCESS_KEY_ID"), SecretKey: os.Getenv("AWS_SECRET_ACCESS_KEY"), Session: os.Getenv("AWS_SESSION_TOKEN")}
+	if err := s3utils.CheckValidBucketName(c.Bucket); err != nil {
+		return S3Config{}, fmt.Errorf("storage URL: bucket %q: %v", c.Bucket, err)
+	}
 	if c.Prefix != "" {
 		c.Prefix += "/"
 	}
-	for k, v := range u.Query() {
+	query, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return S3Config{}, errors.New("storage URL: the options after ? are not a valid query")
+	}
+	for k, v := range query {
 		val := v[len(v)-1]
 		switch k {
 		case "endpoint":

@@ -108,6 +108,9 @@ func (s *Service) Produce(ctx context.Context, in Input, write func(w io.Writer,
 		if perr == nil {
 			s.deleteBytes(token)
 		}
+		if name == "" {
+			return File{}, fmt.Errorf("files: store: %w", err)
+		}
 		return File{}, fmt.Errorf("files: store %s: %w", name, err)
 	}
 	switch {
