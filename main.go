@@ -44,6 +44,7 @@ func commands() []command {
 		{"verify", "FILE", "check a course archive's manifest and every checksum", runVerify},
 		{"import", "FILE [--code NEWCODE]", "restore a course archive as a new course", runImport},
 		{"ingest", "--course ID|CODE FILE.ndjson [--max-line N] [--max-stdout N]", "take in autograder results (NDJSON, one submission a line) for backfills", runIngest},
+		{"files", "migrate --to URL | --from URL | check", "copy attachments to or from object storage; list files whose bytes are missing", runFiles},
 		{"jobs", "[--state queued|running|succeeded|failed|cancelled]", "list background jobs", runJobs},
 		{"version", "", "print the version", runVersion},
 	}

@@ -8,8 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"io/fs"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"coursevault/db/files"
@@ -97,4 +99,33 @@ func Has(t testing.TB, b files.Blobs, key string) bool {
 		t.Fatal(err)
 	}
 	return err == nil
+}
+
+// UniqueS3URL is the test bucket's storage URL with a prefix of its own
+// (credentials kept), emptied when the test ends: for tests that pass a
+// --storage URL to a command.
+func UniqueS3URL(t testing.TB) string {
+	t.Helper()
+	raw := S3URL(t)
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + strings.ReplaceAll(t.Name(), "/", "-") + "-" + hex.EncodeToString(b[:])
+	cfg, err := files.ParseS3URL(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := files.NewS3(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		s.Tidy(ctx, -1)
+		s.List(ctx, func(o files.Object) error { return s.Delete(ctx, o.Key) })
+	})
+	return u.String()
 }
