@@ -336,3 +336,6 @@ func (s *S3) fail(err error) error {
 	}
 	return err
 }
+
+// Config is the store's configuration.
+func (s *S3) Config() S3Config { return s.cfg }

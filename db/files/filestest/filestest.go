@@ -14,6 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"coursevault/db/files"
 )
 
@@ -128,4 +131,25 @@ func UniqueS3URL(t testing.TB) string {
 		s.List(ctx, func(o files.Object) error { return s.Delete(ctx, o.Key) })
 	})
 	return u.String()
+}
+
+// AbandonUpload starts a multipart upload to key in s and sends one part,
+// as a process killed mid-upload leaves it.
+func AbandonUpload(t testing.TB, s *files.S3, key string) {
+	t.Helper()
+	cfg := s.Config()
+	c, err := minio.NewCore(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: cfg.Secure, Region: cfg.Region, BucketLookup: minio.BucketLookupPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	id, err := c.NewMultipartUpload(ctx, cfg.Bucket, cfg.Prefix+key, minio.PutObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := strings.Repeat("x", 5<<20)
+	if _, err := c.PutObjectPart(ctx, cfg.Bucket, cfg.Prefix+key, id, 1, strings.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }
