@@ -31,8 +31,9 @@ type Blobs interface {
 	// List calls fn for every complete object.
 	List(ctx context.Context, fn func(Object) error) error
 	// Tidy removes partial writes abandoned by a dead process, or older
-	// than grace, and returns how many it removed.
-	Tidy(ctx context.Context, grace time.Duration) (int, error)
+	// than grace, except those to keys live reports (this process is
+	// writing them), and returns how many it removed.
+	Tidy(ctx context.Context, grace time.Duration, live func(key string) bool) (int, error)
 	// String describes the store for logs, without any secret.
 	String() string
 }

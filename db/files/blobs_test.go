@@ -79,7 +79,7 @@ func blobSuite(t *testing.T, open func(t *testing.T) files.Blobs) {
 			t.Fatalf("stat = %v, want ErrNotExist", err)
 		}
 		// Put cleaned up after itself: no partial write is left to tidy.
-		if n, err := b.Tidy(ctx, -time.Hour); err != nil || n != 0 {
+		if n, err := b.Tidy(ctx, -time.Hour, nil); err != nil || n != 0 {
 			t.Fatalf("tidy removed %d partial writes (%v), want none", n, err)
 		}
 	})

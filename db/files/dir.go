@@ -192,8 +192,9 @@ func (d *Dir) List(ctx context.Context, fn func(Object) error) error {
 
 // Tidy removes temp files of dead processes at once (so a quick restart
 // does not keep a partial archive for hours), and temps without a pid older
-// than grace; a running process's temps stay however old.
-func (d *Dir) Tidy(_ context.Context, grace time.Duration) (int, error) {
+// than grace; a running process's temps stay however old (this process's
+// own are known by name, so live is not needed).
+func (d *Dir) Tidy(_ context.Context, grace time.Duration, _ func(string) bool) (int, error) {
 	entries, err := os.ReadDir(d.dir)
 	if err != nil {
 		return 0, err

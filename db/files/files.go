@@ -154,6 +154,9 @@ type Service struct {
 func New(d *db.DB, dir string, opts Options) (*Service, error) {
 	b := opts.Blobs
 	grace := time.Hour
+	if g, ok := b.(interface{ Grace() time.Duration }); ok {
+		grace = g.Grace()
+	}
 	if b == nil {
 		local, err := NewDir(dir, opts.Logger)
 		if err != nil {

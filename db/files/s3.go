@@ -31,7 +31,8 @@ const DefaultPartSize = 16 << 20
 // region (default us-east-1), path_style (true for most self-hosted
 // servers), access_key and secret_key (default AWS_ACCESS_KEY_ID and
 // AWS_SECRET_ACCESS_KEY; AWS_SESSION_TOKEN too), part_size_mib (16),
-// timeout (per request without an answer, default 30s).
+// timeout (per request without an answer, default 30s), sweep_grace (how old
+// leftovers must be before a sweep removes them, default 1h).
 type S3Config struct {
 	Bucket    string
 	Prefix    string // "" or ending in "/"
@@ -44,6 +45,9 @@ type S3Config struct {
 	Session   string
 	PartSize  uint64
 	Timeout   time.Duration
+	// SweepGrace is how old an object without a row or an unfinished
+	// upload must be before a sweep removes it (default an hour).
+	SweepGrace time.Duration
 }
 
 // String is the URL without credentials, for logs and errors.
@@ -73,7 +77,7 @@ func ParseS3URL(raw string) (S3Config, error) {
 		return S3Config{}, errors.New("storage URL: put credentials in access_key/secret_key or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, not before the bucket")
 	}
 	c := S3Config{Bucket: u.Host, Prefix: strings.Trim(u.Path, "/"), Region: "us-east-1", Secure: true,
-		Endpoint: "s3.amazonaws.com", PartSize: DefaultPartSize, Timeout: 30 * time.Second,
+		Endpoint: "s3.amazonaws.com", PartSize: DefaultPartSize, Timeout: 30 * time.Second, SweepGrace: time.Hour,
 		AccessKey: os.Getenv("AWS_ACCESS_KEY_ID"), SecretKey: os.Getenv("AWS_SECRET_ACCESS_KEY"), Session: os.Getenv("AWS_SESSION_TOKEN")}
 	if err := s3utils.CheckValidBucketName(c.Bucket); err != nil {
 		return S3Config{}, fmt.Errorf("storage URL: bucket %q: %v", c.Bucket, err)
@@ -114,6 +118,12 @@ func ParseS3URL(raw string) (S3Config, error) {
 				return S3Config{}, fmt.Errorf("storage URL: part_size_mib %q must be a whole number of MiB from 5 to 5120", val)
 			}
 			c.PartSize = n << 20
+		case "sweep_grace":
+			d, err := time.ParseDuration(val)
+			if err != nil || d <= 0 {
+				return S3Config{}, fmt.Errorf("storage URL: sweep_grace %q must be a duration such as 1h", val)
+			}
+			c.SweepGrace = d
 		case "timeout":
 			d, err := time.ParseDuration(val)
 			if err != nil || d <= 0 {
@@ -121,7 +131,7 @@ func ParseS3URL(raw string) (S3Config, error) {
 			}
 			c.Timeout = d
 		default:
-			return S3Config{}, fmt.Errorf("storage URL: unknown option %q (known: endpoint, region, path_style, access_key, secret_key, session_token, part_size_mib, timeout)", k)
+			return S3Config{}, fmt.Errorf("storage URL: unknown option %q (known: endpoint, region, path_style, access_key, secret_key, session_token, part_size_mib, timeout, sweep_grace)", k)
 		}
 	}
 	return c, nil
@@ -264,8 +274,11 @@ func (s *S3) List(ctx context.Context, fn func(Object) error) error {
 }
 
 // Tidy aborts multipart uploads under the prefix started more than grace
-// ago (a process killed mid-upload); their parts are freed by the store.
-func (s *S3) Tidy(ctx context.Context, grace time.Duration) (int, error) {
+// ago (a process killed mid-upload) but for live ones; their parts are
+// freed by the store. A store cannot tell a dead process's upload from a
+// running one's, so grace (sweep_grace, default an hour) must exceed the
+// longest upload another process (a CLI import) may make meanwhile.
+func (s *S3) Tidy(ctx context.Context, grace time.Duration, live func(string) bool) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	old := time.Now().Add(-grace)
@@ -274,7 +287,7 @@ func (s *S3) Tidy(ctx context.Context, grace time.Duration) (int, error) {
 		if u.Err != nil {
 			return 0, s.fail(u.Err)
 		}
-		if u.Initiated.Before(old) {
+		if u.Initiated.Before(old) && (live == nil || !live(strings.TrimPrefix(u.Key, s.cfg.Prefix))) {
 			stale = append(stale, u.Key)
 		}
 	}
@@ -336,6 +349,9 @@ func (s *S3) fail(err error) error {
 	}
 	return err
 }
+
+// Grace is how old leftovers must be before a sweep removes them.
+func (s *S3) Grace() time.Duration { return s.cfg.SweepGrace }
 
 // Config is the store's configuration.
 func (s *S3) Config() S3Config { return s.cfg }

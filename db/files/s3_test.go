@@ -14,7 +14,7 @@ func TestParseS3URL_readsEveryOption(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := S3Config{Bucket: "my-bucket", Prefix: "a/b/", Endpoint: "127.0.0.1:9000", Secure: false, Region: "eu-west-3", PathStyle: true,
-		AccessKey: "env-key", SecretKey: "env-secret", PartSize: 8 << 20, Timeout: 5 * time.Second}
+		AccessKey: "env-key", SecretKey: "env-secret", PartSize: 8 << 20, Timeout: 5 * time.Second, SweepGrace: time.Hour}
 	if c != want {
 		t.Fatalf("got %+v\nwant %+v", c, want)
 	}

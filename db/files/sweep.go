@@ -50,7 +50,7 @@ func (s *Service) ExpireDue(ctx context.Context) ([]File, error) {
 // are gone as missing (clearing the mark where bytes came back), logging
 // each. It returns how many leftovers it removed and every file now missing.
 func (s *Service) Sweep(ctx context.Context) (removed int, missing []File, err error) {
-	removed, err = s.blobs.Tidy(ctx, s.grace)
+	removed, err = s.blobs.Tidy(ctx, s.grace, s.isLive)
 	if err != nil {
 		return removed, nil, fmt.Errorf("files: sweep %s: %w", s.blobs, err)
 	}

@@ -53,7 +53,7 @@ func TestSweep_onS3RemovesRowlessObjectsAndAbandonedUploads(t *testing.T) {
 	if keys := filestest.Keys(t, s3); len(keys) != 1 || keys[0] != kept.Token {
 		t.Fatalf("the bucket holds %v, want only the kept file", keys)
 	}
-	if n, _ := s3.Tidy(ctx, -time.Hour); n != 0 {
+	if n, _ := s3.Tidy(ctx, -time.Hour, nil); n != 0 {
 		t.Fatalf("%d abandoned uploads survived the sweep", n)
 	}
 	r, err := fs.Open(ctx, kept)

@@ -52,7 +52,7 @@ func S3(t testing.TB) *files.S3 {
 	}
 	t.Cleanup(func() {
 		ctx := context.Background()
-		s.Tidy(ctx, -1)
+		s.Tidy(ctx, -1, nil)
 		s.List(ctx, func(o files.Object) error { return s.Delete(ctx, o.Key) })
 	})
 	return s
@@ -127,7 +127,7 @@ func UniqueS3URL(t testing.TB) string {
 	}
 	t.Cleanup(func() {
 		ctx := context.Background()
-		s.Tidy(ctx, -1)
+		s.Tidy(ctx, -1, nil)
 		s.List(ctx, func(o files.Object) error { return s.Delete(ctx, o.Key) })
 	})
 	return u.String()
@@ -152,4 +152,23 @@ func AbandonUpload(t testing.TB, s *files.S3, key string) {
 	if _, err := c.PutObjectPart(ctx, cfg.Bucket, cfg.Prefix+key, id, 1, strings.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Uploads lists the unfinished multipart uploads in s, by key.
+func Uploads(t testing.TB, s *files.S3) []string {
+	t.Helper()
+	cfg := s.Config()
+	c, err := minio.New(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: cfg.Secure, Region: cfg.Region, BucketLookup: minio.BucketLookupPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for u := range c.ListIncompleteUploads(context.Background(), cfg.Bucket, cfg.Prefix, true) {
+		if u.Err != nil {
+			t.Fatal(u.Err)
+		}
+		out = append(out, strings.TrimPrefix(u.Key, cfg.Prefix))
+	}
+	return out
 }
