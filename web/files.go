@@ -51,6 +51,10 @@ func (s *Server) download(c echo.Context) error {
 		return s.redirectDownload(c, f)
 	}
 	r, err := s.files.Open(ctx, f)
+	if errors.Is(err, files.ErrStoreDown) {
+		s.log.Error("download: the file store did not answer", "file_id", f.ID, "err", err)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The file store did not answer; try again in a moment.")
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -81,6 +82,15 @@ func TestHealthz_saysWhenTheFileStoreIsDown(t *testing.T) {
 			}
 			if res, _ := f.as(asTeacher).get("/courses"); res.StatusCode != ok {
 				t.Errorf("pages stopped answering: %d", res.StatusCode)
+			}
+			if tt.blobs != nil {
+				list, err := f.files.ListStatic(context.Background(), 1) // a demo course
+				if err != nil || len(list) == 0 {
+					t.Fatalf("no course material to download: %v", err)
+				}
+				if res, _ := f.client().get(list[0].File.URL()); res.StatusCode != http.StatusServiceUnavailable {
+					t.Errorf("a download from the store that is down: %d, want 503", res.StatusCode)
+				}
 			}
 		})
 	}

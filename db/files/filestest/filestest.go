@@ -50,11 +50,7 @@ func S3(t testing.TB) *files.S3 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		s.Tidy(ctx, -1, nil)
-		s.List(ctx, func(o files.Object) error { return s.Delete(ctx, o.Key) })
-	})
+	t.Cleanup(func() { empty(s) })
 	return s
 }
 
@@ -125,11 +121,7 @@ func UniqueS3URL(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		s.Tidy(ctx, -1, nil)
-		s.List(ctx, func(o files.Object) error { return s.Delete(ctx, o.Key) })
-	})
+	t.Cleanup(func() { empty(s) })
 	return u.String()
 }
 
@@ -137,12 +129,7 @@ func UniqueS3URL(t testing.TB) string {
 // as a process killed mid-upload leaves it.
 func AbandonUpload(t testing.TB, s *files.S3, key string) {
 	t.Helper()
-	cfg := s.Config()
-	c, err := minio.NewCore(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
-		Secure: cfg.Secure, Region: cfg.Region, BucketLookup: minio.BucketLookupPath})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, c := s.Config(), client(t, s)
 	ctx := context.Background()
 	id, err := c.NewMultipartUpload(ctx, cfg.Bucket, cfg.Prefix+key, minio.PutObjectOptions{})
 	if err != nil {
@@ -157,12 +144,7 @@ func AbandonUpload(t testing.TB, s *files.S3, key string) {
 // Uploads lists the unfinished multipart uploads in s, by key.
 func Uploads(t testing.TB, s *files.S3) []string {
 	t.Helper()
-	cfg := s.Config()
-	c, err := minio.New(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
-		Secure: cfg.Secure, Region: cfg.Region, BucketLookup: minio.BucketLookupPath})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, c := s.Config(), client(t, s)
 	var out []string
 	for u := range c.ListIncompleteUploads(context.Background(), cfg.Bucket, cfg.Prefix, true) {
 		if u.Err != nil {
@@ -171,4 +153,23 @@ func Uploads(t testing.TB, s *files.S3) []string {
 		out = append(out, strings.TrimPrefix(u.Key, cfg.Prefix))
 	}
 	return out
+}
+
+// empty removes everything under a test store's prefix.
+func empty(s *files.S3) {
+	ctx := context.Background()
+	s.Tidy(ctx, -1, nil)
+	s.List(ctx, func(o files.Object) error { return s.Delete(ctx, o.Key) })
+}
+
+// client is a minio client of s's server, for what the store does not offer.
+func client(t testing.TB, s *files.S3) *minio.Core {
+	t.Helper()
+	cfg := s.Config()
+	c, err := minio.NewCore(cfg.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: cfg.Secure, Region: cfg.Region, BucketLookup: minio.BucketLookupPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
