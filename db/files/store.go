@@ -91,10 +91,8 @@ func (s *Service) Produce(ctx context.Context, in Input, write func(w io.Writer,
 		if room >= 0 {
 			w = &roomWriter{w: pw, left: room}
 		}
+		// Past the quota the upload is abandoned (errNoRoom), not completed.
 		err := write(io.MultiWriter(w, h, &head), &in)
-		if errors.Is(err, errNoRoom) {
-			err = nil // the size check below says it for the user
-		}
 		pw.CloseWithError(err)
 		done <- err
 	}()
@@ -114,6 +112,8 @@ func (s *Service) Produce(ctx context.Context, in Input, write func(w io.Writer,
 		return File{}, fmt.Errorf("files: store %s: %w", name, err)
 	}
 	switch {
+	case errors.Is(werr, errNoRoom) || errors.Is(perr, errNoRoom):
+		return fail(&QuotaError{Owner: owner, Quota: s.quota, Used: s.quota - room, Size: room + 1})
 	case werr != nil && !errors.Is(werr, errStoreStopped):
 		return fail(werr)
 	case perr != nil:
@@ -139,20 +139,17 @@ var errStoreStopped = errors.New("the file store stopped reading")
 // errNoRoom stops a write that passed the owner's quota.
 var errNoRoom = errors.New("no room left")
 
-// roomWriter passes at most left+1 bytes (one more than the room, so the
-// size check sees the overflow) and then fails with errNoRoom.
+// roomWriter passes at most left bytes and fails with errNoRoom at the
+// first byte more.
 type roomWriter struct {
 	w    io.Writer
 	left int64
 }
 
 func (r *roomWriter) Write(p []byte) (int, error) {
-	if r.left < 0 {
+	k := min(int64(len(p)), r.left)
+	if k == 0 && len(p) > 0 {
 		return 0, errNoRoom
-	}
-	k := int64(len(p))
-	if k > r.left+1 {
-		k = r.left + 1
 	}
 	n, err := r.w.Write(p[:k])
 	r.left -= int64(n)
