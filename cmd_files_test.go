@@ -82,3 +82,21 @@ func TestCLI_filesMigrateToS3AndBackThenCheck(t *testing.T) {
 		t.Fatalf("migrate without --to or --from: %d %s", code, stderr)
 	}
 }
+
+func TestCLI_storageFlagRefusalsNeverShowTheSecret(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--storage-redirect"}, "--storage-redirect needs S3 storage"},
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--storage", "ftp://host/x"}, "--storage must be file or an s3:// URL"},
+		{[]string{"files", "check", "--storage", "s3://bucket/p?secret_key=TOP-SECRET&colour=blue"}, `unknown option "colour"`},
+		{[]string{"export", "course", "--course", "1", "--out", dir, "--storage", "s3://bucket/p?secret_key=TOP-SECRET&path_style=maybe"}, "path_style"},
+	} {
+		code, _, stderr := runCLI(t, append(tt.args, "--data-dir", dir)...)
+		if code != 2 || !strings.Contains(stderr, tt.says) || strings.Contains(stderr, "TOP-SECRET") {
+			t.Errorf("%v: exit %d, %s", tt.args, code, stderr)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +17,8 @@ import (
 )
 
 // TestHandler_storeDownOrSlowFailsWithAClearReasonAndRetries makes the
-// object store unreachable (connection refused) or silent (accepts, never
-// answers) under each export kind: every attempt fails saying the file store
+// object store unreachable (connection refused), silent (accepts, never
+// answers) or failing (500 to everything) under each export kind: every attempt fails saying the file store
 // did not answer, the job's backoff retries it, and no file row is left.
 func TestHandler_storeDownOrSlowFailsWithAClearReasonAndRetries(t *testing.T) {
 	silent, err := net.Listen("tcp", "127.0.0.1:0")
@@ -33,13 +35,21 @@ func TestHandler_storeDownOrSlowFailsWithAClearReasonAndRetries(t *testing.T) {
 			defer c.Close() // held open, never answered
 		}
 	}()
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>`)
+	}))
+	defer failing.Close()
 	stores := map[string]string{
-		"down":   "127.0.0.1:1",
-		"silent": silent.Addr().String(),
+		"down":     "127.0.0.1:1",
+		"silent":   silent.Addr().String(),
+		"erroring": strings.TrimPrefix(failing.URL, "http://"),
 	}
 	for name, addr := range stores {
 		for _, kind := range []string{db.ExportBook, db.ExportArchive} {
 			t.Run(name+" "+kind, func(t *testing.T) {
+				t.Parallel()
 				f := newFixture(t)
 				ctx := context.Background()
 				cfg, err := files.ParseS3URL("s3://bkt/p?endpoint=http://" + addr + "&path_style=true&access_key=k&secret_key=sekrit&timeout=300ms")
