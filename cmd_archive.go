@@ -27,6 +27,7 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	f := newFlags("export course")
 	dataDir := f.dataDir()
+	storage := f.storage()
 	courseRef := f.String("course", "", "course id or code")
 	withStdout := f.Bool("include-stdout", false, "include build and test output (much larger)")
 	noFiles := f.Bool("no-files", false, "leave the static files out")
@@ -37,7 +38,7 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if *courseRef == "" || *out == "" {
 		return fmt.Errorf("%w: --course and --out are required", errUsage)
 	}
-	d, fs, err := openStore(ctx, *dataDir, files.Options{})
+	d, fs, err := openStore(ctx, *dataDir, *storage, files.Options{})
 	if err != nil {
 		return err
 	}

@@ -37,10 +37,11 @@ type repeated []string
 func (r *repeated) String() string     { return strings.Join(*r, ",") }
 func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
-// openCourses opens the data directory and the courses service over it.
+// openCourses opens the data directory and the courses service over it,
+// with the file store storage names ("file" for commands that touch no file).
 // The caller closes the database.
-func openCourses(ctx context.Context, dataDir string) (*db.DB, *courses.Service, error) {
-	d, fs, err := openStore(ctx, dataDir, files.Options{})
+func openCourses(ctx context.Context, dataDir, storage string) (*db.DB, *courses.Service, error) {
+	d, fs, err := openStore(ctx, dataDir, storage, files.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -48,8 +49,8 @@ func openCourses(ctx context.Context, dataDir string) (*db.DB, *courses.Service,
 }
 
 // openCourse opens the courses service and finds the course ref (id or code).
-func openCourse(ctx context.Context, dataDir, ref string) (*db.DB, *courses.Service, db.Course, error) {
-	d, cs, err := openCourses(ctx, dataDir)
+func openCourse(ctx context.Context, dataDir, storage, ref string) (*db.DB, *courses.Service, db.Course, error) {
+	d, cs, err := openCourses(ctx, dataDir, storage)
 	if err != nil {
 		return nil, nil, db.Course{}, err
 	}
@@ -83,7 +84,7 @@ func courseAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *code == "" || *name == "" {
 		return fmt.Errorf("%w: --code and --name are required", errUsage)
 	}
-	d, cs, err := openCourses(ctx, *dataDir)
+	d, cs, err := openCourses(ctx, *dataDir, "file") // a new course has no files
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func courseEdit(ctx context.Context, args []string, stdout io.Writer) error {
 	if p.Code == nil && p.Name == nil && p.Term == nil {
 		return fmt.Errorf("%w: give --code, --name or --term", errUsage)
 	}
-	d, cs, course, err := openCourse(ctx, *dataDir, ref)
+	d, cs, course, err := openCourse(ctx, *dataDir, "file", ref) // an edit touches no file
 	if err != nil {
 		return err
 	}
@@ -167,12 +168,13 @@ func courseEdit(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func courseRemove(ctx context.Context, args []string, stdout io.Writer) error {
-	ref, args, err := courseRef(args, "data-dir")
+	ref, args, err := courseRef(args, "data-dir", "storage")
 	if err != nil {
 		return err
 	}
 	f := newFlags("course remove")
 	dataDir := f.dataDir()
+	storage := f.storage()
 	yes := f.Bool("yes", false, "really remove the course with everything in it")
 	if err := f.parse(args); err != nil {
 		return err
@@ -180,7 +182,7 @@ func courseRemove(ctx context.Context, args []string, stdout io.Writer) error {
 	if !*yes {
 		return fmt.Errorf("%w: removing a course deletes everything in it and cannot be undone; add --yes", errUsage)
 	}
-	d, cs, course, err := openCourse(ctx, *dataDir, ref)
+	d, cs, course, err := openCourse(ctx, *dataDir, *storage, ref)
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func TestServe_finishesACourseRemovalAKilledProcessLeft(t *testing.T) {
 		t.Fatalf("demo: %s", stderr)
 	}
 	ctx := context.Background()
-	d, fs, err := openStore(ctx, dir, files.Options{})
+	d, fs, err := openStore(ctx, dir, "file", files.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

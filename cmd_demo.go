@@ -19,6 +19,7 @@ const demoPassword = "coursevault-demo"
 func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	f := newFlags("demo")
 	dataDir := f.dataDir()
+	storage := f.storage()
 	o := demo.Defaults()
 	f.IntVar(&o.Courses, "courses", o.Courses, "number of courses (one has periods, one has none, one is empty)")
 	f.IntVar(&o.Students, "students", o.Students, "students per course")
@@ -30,7 +31,7 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	d, fs, err := openStore(ctx, *dataDir, files.Options{})
+	d, fs, err := openStore(ctx, *dataDir, *storage, files.Options{})
 	if err != nil {
 		return err
 	}

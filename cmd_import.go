@@ -15,9 +15,10 @@ import (
 // runImport restores a course archive as a new course:
 // coursevault import FILE [--code NEWCODE] [--data-dir DIR].
 func runImport(ctx context.Context, args []string, stdout io.Writer) error {
-	file, args := splitFileArg(args, "code", "data-dir")
+	file, args := splitFileArg(args, "code", "data-dir", "storage")
 	f := newFlags("import")
 	dataDir := f.dataDir()
+	storage := f.storage()
 	code := f.String("code", "", "import under this course code instead of the archive's")
 	if err := f.parse(args); err != nil {
 		return err
@@ -34,7 +35,7 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, fs, err := openStore(ctx, *dataDir, files.Options{})
+	d, fs, err := openStore(ctx, *dataDir, *storage, files.Options{})
 	if err != nil {
 		return err
 	}

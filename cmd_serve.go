@@ -26,6 +26,8 @@ import (
 // serveConfig is everything `coursevault serve` can be told.
 type serveConfig struct {
 	addr, dataDir, baseURL, timezone string
+	storage                          string
+	storageRedirect                  bool
 	demo                             bool
 	shutdownGrace, pollInterval      time.Duration
 	jobLease                         time.Duration
@@ -71,6 +73,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	var cfg serveConfig
 	f.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on (COURSEVAULT_ADDR)")
 	dataDir := f.dataDir()
+	storage := f.storage()
+	f.BoolVar(&cfg.storageRedirect, "storage-redirect", false, "with S3 storage, answer a download (after the access check) with a 60 s presigned URL instead of streaming the bytes through the server; see README for what it trades (COURSEVAULT_STORAGE_REDIRECT)")
 	f.StringVar(&cfg.baseURL, "base-url", "", "public URL, e.g. https://vault.example.edu; https makes cookies Secure (COURSEVAULT_BASE_URL)")
 	f.StringVar(&cfg.timezone, "timezone", "", "the school's time zone for shown times and file names, e.g. Europe/Berlin (default: the server's)")
 	f.BoolVar(&cfg.demo, "demo", false, "fill an empty database with demo data first")
@@ -90,7 +94,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	cfg.dataDir = *dataDir
+	cfg.dataDir, cfg.storage = *dataDir, *storage
 	if err := checkIngestLimits(cfg); err != nil {
 		return err
 	}
@@ -129,7 +133,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		base = "http://" + ln.Addr().String()
 	}
 	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version,
-		TrustedProxies: cfg.trustedProxies, MaxCourseFile: cfg.maxCourseFile, Ingest: cfg.ingest, IngestMaxBody: cfg.ingestMaxBody})
+		TrustedProxies: cfg.trustedProxies, StorageRedirect: cfg.storageRedirect, MaxCourseFile: cfg.maxCourseFile, Ingest: cfg.ingest, IngestMaxBody: cfg.ingestMaxBody})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	errc := make(chan error, 1)
@@ -168,16 +172,31 @@ type app struct {
 }
 
 func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, log *slog.Logger) (*app, error) {
-	fs, err := files.New(d, attachmentsDir(cfg.dataDir), files.Options{DefaultTTL: cfg.exportTTL, CourseQuota: cfg.courseQuota, Logger: log})
+	blobs, err := openBlobs(cfg.storage, log)
 	if err != nil {
 		return nil, err
 	}
-	removed, missing, err := fs.Sweep(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("sweep attachments: %w", err)
+	if cfg.storageRedirect {
+		if _, ok := blobs.(files.Presigner); !ok {
+			return nil, fmt.Errorf("%w: --storage-redirect needs S3 storage (--storage s3://...)", errUsage)
+		}
 	}
-	if removed > 0 || len(missing) > 0 {
-		log.Warn("attachment sweep", "orphaned_temp_files_removed", removed, "files_missing_bytes", len(missing))
+	fs, err := files.New(d, attachmentsDir(cfg.dataDir), files.Options{DefaultTTL: cfg.exportTTL, CourseQuota: cfg.courseQuota, Logger: log, Blobs: blobs})
+	if err != nil {
+		return nil, err
+	}
+	sweep := func(ctx context.Context) error {
+		removed, missing, err := fs.Sweep(ctx)
+		if removed > 0 || len(missing) > 0 {
+			log.Warn("attachment sweep", "orphans_removed", removed, "files_missing_bytes", len(missing))
+		}
+		return err
+	}
+	// A store that does not answer at start is no reason not to serve:
+	// pages keep answering, /healthz says the store is degraded, and the
+	// hourly sweep tries again.
+	if err := sweep(ctx); err != nil {
+		log.Error("sweep attachments", "err", err)
 	}
 	runner := jobs.New(d, jobs.Options{Workers: cfg.workers, Computing: cfg.computing, PollInterval: cfg.pollInterval, Lease: cfg.jobLease, ShutdownGrace: cfg.shutdownGrace,
 		Retention: cfg.jobRetention, Logger: log})
@@ -209,10 +228,7 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 			return err
 		})
 	})
-	runner.Every("files.sweep", 6*time.Hour, func(ctx context.Context) error {
-		_, _, err := fs.Sweep(ctx)
-		return err
-	})
+	runner.Every("files.sweep", time.Hour, sweep)
 	return &app{files: fs, runner: runner, exports: ex, imports: imports.New(d, runner, fs, log)}, nil
 }
 

@@ -44,6 +44,7 @@ func commands() []command {
 		{"verify", "FILE", "check a course archive's manifest and every checksum", runVerify},
 		{"import", "FILE [--code NEWCODE]", "restore a course archive as a new course", runImport},
 		{"ingest", "--course ID|CODE FILE.ndjson [--max-line N] [--max-stdout N]", "take in autograder results (NDJSON, one submission a line) for backfills", runIngest},
+		{"files", "migrate --to URL | --from URL | check", "copy attachments to or from object storage; list files whose bytes are missing", runFiles},
 		{"jobs", "[--state queued|running|succeeded|failed|cancelled]", "list background jobs", runJobs},
 		{"version", "", "print the version", runVersion},
 	}
@@ -143,9 +144,17 @@ func (f flags) dataDir() *string {
 	return f.String("data-dir", "./data", "directory for the database and attachments (COURSEVAULT_DATA_DIR)")
 }
 
-// openStore opens the data directory's database and file store, for the
+// openStore opens the data directory's database and the file store
+// --storage names, for the
 // commands that need both. The caller closes the database.
-func openStore(ctx context.Context, dataDir string, opts files.Options) (*db.DB, *files.Service, error) {
+func openStore(ctx context.Context, dataDir, storage string, opts files.Options) (*db.DB, *files.Service, error) {
+	b, err := openBlobs(storage, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.Blobs == nil {
+		opts.Blobs = b
+	}
 	d, err := openDB(ctx, dataDir)
 	if err != nil {
 		return nil, nil, err

@@ -8,7 +8,7 @@ import (
 )
 
 // FileRow is one row of the files table: the record of an attachment whose
-// bytes live in the attachment directory (package db/files owns the bytes).
+// bytes live in the file store (package db/files owns the bytes).
 type FileRow struct {
 	ID          int64
 	Token       string // 32 lowercase hex

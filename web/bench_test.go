@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +16,7 @@ import (
 	"coursevault/db"
 	"coursevault/db/demo"
 	"coursevault/db/files"
+	"coursevault/db/files/filestest"
 )
 
 // BenchmarkPerformancePage renders the whole book of a large course through
@@ -68,4 +71,51 @@ func BenchmarkPerformancePage(b *testing.B) {
 			b.ReportMetric(float64(bytes)/1e6, "MB/page")
 		})
 	}
+}
+
+// BenchmarkDownload100MiB downloads a 100 MiB course file through the app
+// (router, access check, http.ServeContent) from each store:
+//
+//	go test ./web -run '^$' -bench 'Download100MiB/dir' -benchtime 5x
+//	. .ci/s3; go test ./web -run '^$' -bench 'Download100MiB/s3' -benchtime 5x
+func BenchmarkDownload100MiB(b *testing.B) {
+	stores := map[string]func(b *testing.B) files.Blobs{
+		"dir": func(b *testing.B) files.Blobs { return nil },
+		"s3":  func(b *testing.B) files.Blobs { return filestest.S3(b) },
+	}
+	for name, open := range stores {
+		b.Run(name, func(b *testing.B) {
+			blobs := open(b)
+			f := newFixture(b, func(o *files.Options) { o.Blobs = blobs })
+			const size = 100 << 20
+			block := make([]byte, 1<<20)
+			rand.Read(block)
+			st, err := f.files.AddStatic(context.Background(), f.course, "big.bin", io.LimitReader(repeatReader(block), size))
+			if err != nil {
+				b.Fatal(err)
+			}
+			hc := &http.Client{}
+			b.SetBytes(size)
+			for b.Loop() {
+				res, err := hc.Get(f.http.URL + st.URL())
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, err := io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if err != nil || n != size || res.StatusCode != http.StatusOK {
+					b.Fatalf("%d: %d bytes, %v", res.StatusCode, n, err)
+				}
+			}
+		})
+	}
+}
+
+// repeatReader reads block over and over.
+func repeatReader(block []byte) io.Reader {
+	rs := make([]io.Reader, 0, 128)
+	for range 128 {
+		rs = append(rs, bytes.NewReader(block))
+	}
+	return io.MultiReader(rs...)
 }

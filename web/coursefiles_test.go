@@ -12,12 +12,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"coursevault/db/files"
+	"coursevault/db/files/filestest"
 	"coursevault/jobs/archive"
 )
 
@@ -166,8 +165,8 @@ func TestFiles_putToAnExistingPathReplacesIt(t *testing.T) {
 	if res.StatusCode != ok || out.SHA256 != sum("second version") {
 		t.Fatalf("replace: %d %s", res.StatusCode, body)
 	}
-	if _, err := os.Stat(filepath.Join(f.files.Dir(), old.File.Token)); !os.IsNotExist(err) {
-		t.Fatalf("the replaced bytes are still on disk: %v", err)
+	if filestest.Has(t, f.files.Blobs(), old.File.Token) {
+		t.Fatal("the replaced bytes are still in the store")
 	}
 	if res, _ := f.client().get(old.File.URL()); res.StatusCode != nf {
 		t.Fatalf("the replaced file's link answers %d", res.StatusCode)
@@ -251,8 +250,8 @@ func TestFiles_deleteAsksFirst(t *testing.T) {
 	if f.hasStatic("gone.txt") || f.version(f.course) <= v || f.auditCount("static.delete", "gone.txt") != 1 {
 		t.Fatal("not deleted, data version unmoved or not audited once")
 	}
-	if _, err := os.Stat(filepath.Join(f.files.Dir(), st.File.Token)); !os.IsNotExist(err) {
-		t.Fatalf("bytes left: %v", err)
+	if filestest.Has(t, f.files.Blobs(), st.File.Token) {
+		t.Fatal("bytes left in the store")
 	}
 	if res, _ := c.post(del, url.Values{"confirm": {"1"}}); res.StatusCode != nf {
 		t.Fatalf("deleting again: %d", res.StatusCode)
@@ -409,13 +408,12 @@ func TestFiles_archiveCarriesUploadedAndRenamedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := f.readyArchive()
-	fh, err := os.Open(filepath.Join(f.files.Dir(), e.Token))
+	fh, err := f.files.Blobs().Open(context.Background(), e.Token)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	st, _ := fh.Stat()
-	zr, err := zip.NewReader(fh, st.Size())
+	zr, err := zip.NewReader(fh, e.Size)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,6 @@ import (
 	"html"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"coursevault/db"
 	"coursevault/db/files"
+	"coursevault/db/files/filestest"
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 )
@@ -352,7 +351,7 @@ func TestRemoveCourse_typeTheCodeThenEverythingGoes(t *testing.T) {
 		t.Fatalf("the removed course answers %d", res.StatusCode)
 	}
 	for _, fl := range owned {
-		if _, err := os.Stat(filepath.Join(f.files.Dir(), fl.Token)); !errors.Is(err, os.ErrNotExist) {
+		if filestest.Has(t, f.files.Blobs(), fl.Token) {
 			t.Fatalf("%s is still on disk", fl.Filename)
 		}
 	}

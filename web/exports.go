@@ -48,7 +48,7 @@ func (s *Server) exportRow(e db.ExportView, courseVersion int64, base string) vi
 	case db.ExportCancelled:
 		r.RetryURL = fmt.Sprintf("%s/%d/retry", base, e.ID)
 	case db.ExportMissing:
-		r.Error = "The file's bytes are missing from the attachment directory; delete this export and make a new one."
+		r.Error = "The file's bytes are missing from the file store; delete this export and make a new one."
 	case db.ExportReady:
 		r.Filename = e.Filename
 		r.DownloadURL = fileURL(e.Token, e.Filename)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -46,14 +47,19 @@ func (s *Server) download(c echo.Context) error {
 	if !files.Permits(f.Category, access) {
 		return echo.ErrNotFound
 	}
+	if s.cfg.StorageRedirect {
+		return s.redirectDownload(c, f)
+	}
 	r, err := s.files.Open(ctx, f)
+	if errors.Is(err, files.ErrStoreDown) {
+		s.log.Error("download: the file store did not answer", "file_id", f.ID, "err", err)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The file store did not answer; try again in a moment.")
+	}
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	if f.Category != files.CourseStatic && c.Request().Method == http.MethodGet && c.Request().Header.Get("Range") == "" {
-		s.audit(c, db.AuditEvent{Action: "file.download", CourseID: f.Owner.ID, Subject: f.Filename})
-	}
+	s.auditDownload(c, f)
 	h := c.Response().Header()
 	h.Set("Content-Type", f.ContentType)
 	h.Set("Content-Disposition", contentDisposition(dispositionType(f), f.Filename))
@@ -64,6 +70,37 @@ func (s *Server) download(c echo.Context) error {
 	h.Set("ETag", `"`+f.SHA256+`"`)
 	http.ServeContent(c.Response(), c.Request(), "", f.CreatedAt, r)
 	return nil
+}
+
+// auditDownload records a whole download of anything but public material.
+func (s *Server) auditDownload(c echo.Context, f files.File) {
+	if f.Category != files.CourseStatic && c.Request().Method == http.MethodGet && c.Request().Header.Get("Range") == "" {
+		s.audit(c, db.AuditEvent{Action: "file.download", CourseID: f.Owner.ID, Subject: f.Filename})
+	}
+}
+
+// presignTTL is how long a redirected download's URL works.
+const presignTTL = 60 * time.Second
+
+// redirectDownload answers a permitted download (--storage-redirect) with a
+// presigned URL of the object, valid for presignTTL, that makes the store
+// answer with the file's real name and type.
+func (s *Server) redirectDownload(c echo.Context, f files.File) error {
+	p, ok := s.files.Blobs().(files.Presigner)
+	if !ok {
+		return errors.New("download redirect: the file store cannot presign URLs")
+	}
+	params := url.Values{
+		"response-content-disposition": {contentDisposition(dispositionType(f), f.Filename)},
+		"response-content-type":        {f.ContentType},
+	}
+	u, err := p.Presign(c.Request().Context(), f.Token, presignTTL, params)
+	if err != nil {
+		return fmt.Errorf("download redirect: %w", err)
+	}
+	s.auditDownload(c, f)
+	c.Response().Header().Set("Cache-Control", "private, no-store")
+	return c.Redirect(http.StatusFound, u.String())
 }
 
 // dispositionType shows public images and PDFs in the browser and saves all else.

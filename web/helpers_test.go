@@ -20,6 +20,7 @@ import (
 	"coursevault/db/dbtest"
 	"coursevault/db/demo"
 	"coursevault/db/files"
+	"coursevault/db/files/filestest"
 	"coursevault/jobs"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
@@ -84,6 +85,9 @@ func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	var fo files.Options
 	for _, o := range opts {
 		o(&fo)
+	}
+	if fo.Blobs == nil {
+		fo.Blobs = filestest.Blobs(t) // COURSEVAULT_TEST_STORE=s3 runs the web tests on object storage
 	}
 	f.files, err = files.New(d, filepath.Join(t.TempDir(), "attachments"), fo)
 	if err != nil {

@@ -69,7 +69,7 @@ func (s *Server) renderImports(c echo.Context, status int, errMsg string) error 
 		PostURL: "/admin/imports", MaxSize: files.FormatSize(imports.MaxUpload), Rows: rows, Error: errMsg}))
 }
 
-// uploadImport streams the uploaded archive into the attachment directory
+// uploadImport streams the uploaded archive into the file store
 // (no copy in memory) and queues its import.
 func (s *Server) uploadImport(c echo.Context) error {
 	req := c.Request()

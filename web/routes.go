@@ -18,7 +18,7 @@ func (s *Server) routes() *echo.Echo {
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(s.logRequests, s.recoverPanics, securityHeaders, s.authenticate, s.checkCSRF)
 
-	e.GET("/healthz", s.healthz)
+	e.GET("/healthz", s.health)
 	e.GET("/static/*", serveStatic)
 	e.GET("/", s.home)
 	e.GET("/signin", s.signInForm)

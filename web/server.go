@@ -45,6 +45,9 @@ type Config struct {
 	// IngestMaxBody the whole body (zero: DefaultIngestMaxBody).
 	Ingest        submissions.Limits
 	IngestMaxBody int64
+	// StorageRedirect answers a permitted download with a short-lived
+	// presigned URL of the object store instead of streaming the bytes.
+	StorageRedirect bool
 }
 
 // DefaultMaxCourseFile is Config.MaxCourseFile's default: 1 GiB.

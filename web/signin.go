@@ -21,10 +21,6 @@ func (s *Server) home(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/courses")
 }
 
-func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
-}
-
 func (s *Server) signInForm(c echo.Context) error {
 	if currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))

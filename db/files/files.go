@@ -1,16 +1,14 @@
 // Package files is coursevault's attachment subsystem: it keeps the bytes of
-// exports and course material on disk beside their rows in the files table.
+// exports and course material in a store (Blobs: the local directory or an
+// S3-compatible bucket) beside their rows in the files table.
 package files
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -127,37 +125,47 @@ type Options struct {
 	// (Delete and ExpireDue), so rows pointing at the file (an export) can be
 	// cleared or marked expired atomically with it.
 	Unlink func(tx *db.Queries, f File) error
+	// Blobs is where the bytes go; nil: the directory New is given.
+	Blobs Blobs
+	// OrphanGrace is how old bytes without a row (or an abandoned partial
+	// write) must be before Sweep removes them: a minute for the directory,
+	// an hour for object storage.
+	OrphanGrace time.Duration
 }
 
 // Service stores, finds and deletes files. It is safe for concurrent use.
 type Service struct {
 	d      *db.DB
-	dir    string
+	blobs  Blobs
 	ttl    time.Duration
 	quota  int64
+	grace  time.Duration
 	clock  Clock
 	log    *slog.Logger
 	unlink func(tx *db.Queries, f File) error
 
 	mu   sync.Mutex
-	live map[string]struct{} // temp and not-yet-committed names Sweep must leave alone
-
-	// writeHook wraps the writer of a store's temp file; tests inject faults with it.
-	writeHook func(w io.Writer) io.Writer
+	live map[string]struct{} // keys being written or not yet committed, which Sweep must leave alone
 }
 
-// New returns a Service keeping bytes in dir, which is created (mode 0700) if
-// missing. dir must be private to coursevault: tokens are the on-disk names.
+// New returns a Service keeping bytes in opts.Blobs or, when that is nil, in
+// dir, which is created (mode 0700) if missing. dir must be private to
+// coursevault: tokens are the on-disk names.
 func New(d *db.DB, dir string, opts Options) (*Service, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("files: attachment directory %s: %w", dir, err)
+	b := opts.Blobs
+	grace := time.Hour
+	if g, ok := b.(interface{ Grace() time.Duration }); ok {
+		grace = g.Grace()
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("files: create attachment directory: %w", err)
+	if b == nil {
+		local, err := NewDir(dir, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+		b, grace = local, time.Minute
 	}
 	s := &Service{
-		d: d, dir: abs, ttl: opts.DefaultTTL, quota: opts.CourseQuota, clock: opts.Clock,
+		d: d, blobs: b, ttl: opts.DefaultTTL, quota: opts.CourseQuota, clock: opts.Clock, grace: opts.OrphanGrace,
 		log: opts.Logger, unlink: opts.Unlink, live: map[string]struct{}{},
 	}
 	if s.ttl <= 0 {
@@ -165,6 +173,9 @@ func New(d *db.DB, dir string, opts Options) (*Service, error) {
 	}
 	if s.quota <= 0 {
 		s.quota = DefaultCourseQuota
+	}
+	if s.grace <= 0 {
+		s.grace = grace
 	}
 	if s.clock == nil {
 		s.clock = systemClock{}
@@ -175,11 +186,17 @@ func New(d *db.DB, dir string, opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Dir is the attachment directory (absolute).
-func (s *Service) Dir() string { return s.dir }
+// Blobs is the store the bytes live in.
+func (s *Service) Blobs() Blobs { return s.blobs }
 
-// path is where a file's bytes live: derived from the token alone.
-func (s *Service) path(token string) string { return filepath.Join(s.dir, token) }
+// Dir is the attachment directory (absolute), or "" when the bytes are in
+// object storage.
+func (s *Service) Dir() string {
+	if d, ok := s.blobs.(*Dir); ok {
+		return d.Path()
+	}
+	return ""
+}
 
 // Get returns the file with token. Malformed tokens are refused before any
 // query, with the same ErrNotFound as unknown ones.
@@ -227,20 +244,20 @@ func (s *Service) Owned(ctx context.Context, owner Owner) ([]File, error) {
 	return fromRows(rows), nil
 }
 
-// Open opens a file's bytes for reading. Bytes gone from disk give an error
-// matching both ErrNotFound and fs.ErrNotExist.
-func (s *Service) Open(ctx context.Context, f File) (*os.File, error) {
+// Open opens a file's bytes for reading. Bytes gone from the store give an
+// error matching both ErrNotFound and fs.ErrNotExist.
+func (s *Service) Open(ctx context.Context, f File) (Blob, error) {
 	if !ValidToken(f.Token) {
 		return nil, fmt.Errorf("files: open: %w", ErrNotFound)
 	}
-	fh, err := os.Open(s.path(f.Token))
-	if errors.Is(err, os.ErrNotExist) {
+	b, err := s.blobs.Open(ctx, f.Token)
+	if isNotExist(err) {
 		return nil, fmt.Errorf("files: open %s: bytes missing: %w (%w)", f.Filename, ErrNotFound, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("files: open %s: %w", f.Filename, err)
 	}
-	return fh, nil
+	return b, nil
 }
 
 // Usage returns how many bytes an owner's files take.
@@ -300,11 +317,21 @@ func (s *Service) deleteRow(ctx context.Context, tx *db.Queries, f File) error {
 }
 
 func (s *Service) removeBytes(f File) {
-	if err := os.Remove(s.path(f.Token)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		s.log.Warn("files: bytes of a deleted file left on disk; the next sweep removes them",
+	if err := s.blobs.Delete(context.Background(), f.Token); err != nil {
+		s.log.Warn("files: bytes of a deleted file left in the store; the next sweep removes them",
 			"file_id", f.ID, "token", f.Token, "err", err)
 	}
 }
 
 // Quota returns how many bytes a course's files may take together.
 func (s *Service) Quota() int64 { return s.quota }
+
+// Check tells whether the store answers (one cheap request for S3). Its
+// error says what is wrong, never with credentials.
+func (s *Service) Check(ctx context.Context) error {
+	type checker interface{ Check(context.Context) error }
+	if c, ok := s.blobs.(checker); ok {
+		return c.Check(ctx)
+	}
+	return nil
+}

@@ -186,84 +186,46 @@ func TestStore_refusesBadInput(t *testing.T) {
 	}
 }
 
-func TestAdopt_renamesTheTempFileWithoutCopying(t *testing.T) {
+func TestProduce_streamsWhatTheWriterWritesAndFillsInTheName(t *testing.T) {
 	const content = "PK\x03\x04 a large archive"
-	for _, passHash := range []bool{false, true} {
-		t.Run(fmt.Sprintf("hash passed in=%v", passHash), func(t *testing.T) {
-			fx := newFixture(t, Options{})
-			tmp, err := fx.s.CreateTemp()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.HasPrefix(filepath.Base(tmp.Name()), tempPrefix) || filepath.Dir(tmp.Name()) != fx.s.Dir() {
-				t.Fatalf("temp file %s is not a recognisable temp in the attachment directory", tmp.Name())
-			}
-			io.WriteString(tmp, content)
-			before, _ := tmp.Stat()
-			in := archiveInput("phy1.zip")
-			if passHash {
-				in.SHA256 = sha(content)
-			}
-			f, err := fx.s.Adopt(context.Background(), in, tmp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			after, err := os.Stat(filepath.Join(fx.dir, f.Token))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !os.SameFile(before, after) {
-				t.Error("the adopted bytes are a copy, not the temp file renamed")
-			}
-			if f.Size != int64(len(content)) || f.SHA256 != sha(content) || f.ContentType != "application/zip" {
-				t.Errorf("adopted %+v", f)
-			}
-			if names := fx.dirNames(t); len(names) != 1 || names[0] != f.Token {
-				t.Errorf("directory = %v, want only %s", names, f.Token)
-			}
-		})
-	}
-}
-
-func TestAdopt_refusesFilesItDidNotCreate(t *testing.T) {
 	fx := newFixture(t, Options{})
-	outside := filepath.Join(t.TempDir(), tempPrefix+"x")
-	os.WriteFile(outside, []byte("x"), 0o600)
-	inside := filepath.Join(fx.dir, "plain-name")
-	os.WriteFile(inside, []byte("x"), 0o600)
-	for _, p := range []string{outside, inside} {
-		fh, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fx.s.Adopt(context.Background(), archiveInput("a.zip"), fh); err == nil {
-			t.Errorf("adopted %s", p)
-		}
-		fh.Close()
-		if _, err := os.Stat(p); err != nil {
-			t.Errorf("refused file %s was removed: %v", p, err)
-		}
+	f, err := fx.s.Produce(context.Background(), Input{Owner: Course(1), Category: CourseArchive}, func(w io.Writer, in *Input) error {
+		io.WriteString(w, content)
+		in.Filename = "phy1.zip"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Filename != "phy1.zip" || f.Size != int64(len(content)) || f.SHA256 != sha(content) || f.ContentType != "application/zip" {
+		t.Errorf("produced %+v", f)
+	}
+	if got := fx.read(t, f); got != content {
+		t.Errorf("bytes = %q", got)
 	}
 }
 
-func TestAdopt_badHashOrQuotaRemovesTheTemp(t *testing.T) {
+func TestProduce_writerFailureOrQuotaLeavesNothing(t *testing.T) {
+	boom := errors.New("the archive writer failed")
 	fx := newFixture(t, Options{CourseQuota: 10})
-	for name, in := range map[string]Input{
-		"malformed hash": func() Input { in := archiveInput("a.zip"); in.SHA256 = "XYZ"; return in }(),
-		"over quota":     archiveInput("a.zip"),
+	for name, write := range map[string]func(w io.Writer, in *Input) error{
+		"writer fails": func(w io.Writer, in *Input) error { io.WriteString(w, "half"); return boom },
+		"over quota": func(w io.Writer, in *Input) error {
+			in.Filename = "a.zip"
+			_, err := io.WriteString(w, "more than ten bytes")
+			return err
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			tmp, err := fx.s.CreateTemp()
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.WriteString(tmp, "more than ten bytes")
-			_, err = fx.s.Adopt(context.Background(), in, tmp)
+			_, err := fx.s.Produce(context.Background(), Input{Owner: Course(1), Category: CourseArchive}, write)
 			if err == nil {
-				t.Fatal("adopted")
+				t.Fatal("stored")
 			}
 			if name == "over quota" && !errors.Is(err, ErrQuota) {
 				t.Errorf("err = %v, want ErrQuota", err)
+			}
+			if name == "writer fails" && !errors.Is(err, boom) {
+				t.Errorf("err = %v, want the writer's", err)
 			}
 			fx.assertNothingStored(t)
 		})
@@ -326,7 +288,7 @@ func TestStore_faultsLeaveNothingBehind(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fx := newFixture(t, Options{})
-			fx.s.writeHook = tt.hook
+			fx.local(t).writeHook = tt.hook
 			ctx := context.Background()
 			if tt.ctx != nil {
 				ctx = tt.ctx()
@@ -515,11 +477,11 @@ func TestSweep_removesOrphansAndMarksMissing(t *testing.T) {
 	freshTemp := write(tempPrefix+"another-process", false)
 	rowless := write(strings.Repeat("ab", 16), true)
 	stranger := write("README", true)
-	live, err := fx.s.CreateTemp()
+	live, err := fx.local(t).createTemp()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fx.s.Discard(live)
+	defer fx.local(t).discard(live)
 	age(t, live.Name())
 
 	removed, missing, err := fx.s.Sweep(ctx)

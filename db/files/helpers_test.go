@@ -177,3 +177,15 @@ func (f *failAfter) Write(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// local is the fixture's directory store.
+func (fx *fixture) local(t testing.TB) *Dir {
+	t.Helper()
+	d, ok := fx.s.blobs.(*Dir)
+	if !ok {
+		t.Fatalf("the store is %s, not a directory", fx.s.blobs)
+	}
+	return d
+}
+
+func (fx *fixture) read(t testing.TB, f File) string { return readAll(t, fx.s, f) }

@@ -8,18 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"coursevault/db"
 )
-
-// tempPrefix starts the name of every temp file in the attachment directory,
-// so Sweep can tell an orphaned temp from stored bytes (named by token).
-const tempPrefix = ".tmp-"
 
 // Input describes a file to store.
 type Input struct {
@@ -30,9 +22,6 @@ type Input struct {
 	CreatedBy   int64  // user id, 0 for none
 	TTL         time.Duration
 	Pinned      bool // never expires; TTL is ignored
-	// SHA256 is for Adopt only: the lowercase hex digest the caller computed
-	// while writing the temp file. Empty: Adopt reads the file once to compute it.
-	SHA256 string
 	// Link, if set, runs inside the transaction that inserts the file's row,
 	// so the caller can point its own row (an export) at the file atomically.
 	// An error from Link rolls the row back and removes the bytes.
@@ -55,171 +44,130 @@ func (e *QuotaError) Error() string {
 
 func (e *QuotaError) Unwrap() error { return ErrQuota }
 
-// Store writes r's bytes to the attachment directory and records the file.
-// The bytes are durable before the row commits (temp file, fsync, rename,
-// fsync of the directory); on any failure nothing is left: no temp file, no
-// bytes, no row.
+// Store streams r's bytes to the store and records the file. The bytes are
+// complete, durable and checked (size confirmed by the store, sha256 computed
+// while streaming) before the row commits; on any failure nothing is left:
+// no partial object, no bytes, no row.
 func (s *Service) Store(ctx context.Context, in Input, r io.Reader) (File, error) {
+	return s.Produce(ctx, in, func(w io.Writer, _ *Input) error {
+		_, err := io.CopyBuffer(w, r, make([]byte, 1<<20))
+		return err
+	})
+}
+
+// Produce stores the bytes write writes (an export being made), streamed to
+// the store as they come: nothing of them is kept in memory or on local disk
+// beyond the store's own buffer (one multipart part on S3). write may fill
+// in what is known only once the bytes are written (the filename, content
+// type, Link); the owner and category must be known before. The owner's
+// quota bounds the bytes written. A failure of write, of the store or of the
+// commit leaves nothing behind.
+func (s *Service) Produce(ctx context.Context, in Input, write func(w io.Writer, in *Input) error) (File, error) {
 	in, err := s.checkInput(in)
 	if err != nil {
 		return File{}, err
 	}
+	name := in.Filename
 	// Refuse early, and stop copying once the quota is passed, so a full
-	// course does not first fill the disk. The transaction checks again.
+	// course does not first fill the store. The transaction checks again.
 	room, err := s.room(ctx, in.Owner)
 	if err != nil {
-		return File{}, fmt.Errorf("files: store %s: %w", in.Filename, err)
+		return File{}, fmt.Errorf("files: store %s: %w", name, err)
 	}
-	tmp, err := s.CreateTemp()
+	token, err := newToken()
 	if err != nil {
 		return File{}, err
 	}
-	var w io.Writer = tmp
-	if s.writeHook != nil {
-		w = s.writeHook(w)
-	}
+	s.setLive(token, true) // until the row commits, the bytes have no row
+	defer s.setLive(token, false)
+
+	owner := in.Owner
+	pr, pw := io.Pipe()
 	h := sha256.New()
 	var head sniffBuffer
-	src := io.Reader(ctxReader{ctx, r})
-	if room >= 0 {
-		src = io.LimitReader(src, room+1)
-	}
-	buf := make([]byte, 1<<20)
-	n, err := io.CopyBuffer(io.MultiWriter(w, h, &head), src, buf)
-	if err != nil {
-		s.Discard(tmp)
-		return File{}, fmt.Errorf("files: store %s: write: %w", in.Filename, err)
-	}
-	if room >= 0 && n > room {
-		s.Discard(tmp)
-		return File{}, fmt.Errorf("files: store %s: %w", in.Filename,
-			&QuotaError{Owner: in.Owner, Quota: s.quota, Used: s.quota - room, Size: n})
-	}
-	return s.commit(ctx, in, tmp, n, hex.EncodeToString(h.Sum(nil)), head.b)
-}
-
-// CreateTemp creates a temp file in the attachment directory for a job to
-// write a large file into and then Adopt (or Discard). Sweep leaves it alone
-// while this process holds it.
-func (s *Service) CreateTemp() (*os.File, error) {
-	// The pid in the name lets a sweep tell a dead process's temp (remove it
-	// at once) from a running one's (leave it, however old).
-	tmp, err := os.CreateTemp(s.dir, tempPrefix+strconv.Itoa(os.Getpid())+"-*")
-	if err != nil {
-		return nil, fmt.Errorf("files: create temp file: %w", err)
-	}
-	s.setLive(tmp.Name(), true)
-	return tmp, nil
-}
-
-// Discard closes and removes a temp file from CreateTemp (a cancelled or
-// failed job). Discarding twice is harmless.
-func (s *Service) Discard(tmp *os.File) {
-	if tmp == nil {
-		return
-	}
-	tmp.Close()
-	if s.isOurTemp(tmp.Name()) {
-		if err := os.Remove(tmp.Name()); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.log.Warn("files: could not remove temp file; the next sweep removes it", "path", tmp.Name(), "err", err)
+	done := make(chan error, 1)
+	go func() {
+		var w io.Writer = pw
+		if room >= 0 {
+			w = &roomWriter{w: pw, left: room}
 		}
+		// Past the quota the upload is abandoned (errNoRoom), not completed.
+		err := write(io.MultiWriter(w, h, &head), &in)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	n, perr := s.blobs.Put(ctx, token, pr)
+	pr.CloseWithError(errStoreStopped) // unblock write if Put gave up
+	werr := <-done
+	if in.Filename != "" {
+		name = SafeName(in.Filename)
 	}
-	s.setLive(tmp.Name(), false)
-}
-
-// Adopt records a temp file from CreateTemp, already written by the caller,
-// as a stored file: it is renamed into place, never copied. The hash comes
-// from in.SHA256 or from reading the file once. Adopt always consumes tmp: on
-// failure it is removed.
-func (s *Service) Adopt(ctx context.Context, in Input, tmp *os.File) (File, error) {
-	if tmp == nil || !s.isOurTemp(tmp.Name()) {
-		name := "<nil>"
-		if tmp != nil {
-			name = tmp.Name()
-		}
-		return File{}, fmt.Errorf("files: adopt %s: not a temp file of this attachment directory", name)
-	}
-	in, err := s.checkInput(in)
-	if err != nil {
-		s.Discard(tmp)
-		return File{}, err
-	}
-	size, sum, head, err := s.measure(in, tmp)
-	if err != nil {
-		s.Discard(tmp)
-		return File{}, fmt.Errorf("files: adopt %s: %w", in.Filename, err)
-	}
-	return s.commit(ctx, in, tmp, size, sum, head)
-}
-
-// measure finds the size, digest and first bytes of an adopted temp file.
-func (s *Service) measure(in Input, tmp *os.File) (size int64, sum string, head []byte, err error) {
-	if in.SHA256 != "" {
-		if len(in.SHA256) != 64 || !isLowerHex(in.SHA256) {
-			return 0, "", nil, fmt.Errorf("SHA256 %q is not 64 lowercase hex digits", in.SHA256)
-		}
-		st, err := tmp.Stat()
-		if err != nil {
-			return 0, "", nil, err
-		}
-		head := make([]byte, sniffLen)
-		k, err := tmp.ReadAt(head, 0)
-		if err != nil && err != io.EOF {
-			return 0, "", nil, err
-		}
-		return st.Size(), in.SHA256, head[:k], nil
-	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return 0, "", nil, err
-	}
-	h := sha256.New()
-	var sb sniffBuffer
-	n, err := io.CopyBuffer(io.MultiWriter(h, &sb), tmp, make([]byte, 1<<20))
-	if err != nil {
-		return 0, "", nil, fmt.Errorf("hash: %w", err)
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), sb.b, nil
-}
-
-// commit makes a written temp file durable under its token's name and
-// inserts its row (checking the quota and running in.Link in the same
-// transaction). Any failure removes the bytes.
-func (s *Service) commit(ctx context.Context, in Input, tmp *os.File, size int64, sum string, head []byte) (File, error) {
 	fail := func(err error) (File, error) {
-		s.Discard(tmp)
+		if perr == nil {
+			s.deleteBytes(token)
+		}
+		if name == "" {
+			return File{}, fmt.Errorf("files: store: %w", err)
+		}
+		return File{}, fmt.Errorf("files: store %s: %w", name, err)
+	}
+	switch {
+	case errors.Is(werr, errNoRoom) || errors.Is(perr, errNoRoom):
+		return fail(&QuotaError{Owner: owner, Quota: s.quota, Used: s.quota - room, Size: room + 1})
+	case werr != nil && !errors.Is(werr, errStoreStopped):
+		return fail(werr)
+	case perr != nil:
+		return fail(perr)
+	case werr != nil:
+		return fail(werr)
+	case room >= 0 && n > room:
+		return fail(&QuotaError{Owner: in.Owner, Quota: s.quota, Used: s.quota - room, Size: n})
+	}
+	in, err = s.checkInput(in)
+	if err != nil {
+		return fail(err)
+	}
+	if in.Owner != owner {
+		return fail(errors.New("the owner changed while the file was written"))
+	}
+	return s.commit(ctx, in, token, n, hex.EncodeToString(h.Sum(nil)), head.b)
+}
+
+// errStoreStopped is what a writer gets once the store stopped reading.
+var errStoreStopped = errors.New("the file store stopped reading")
+
+// errNoRoom stops a write that passed the owner's quota.
+var errNoRoom = errors.New("no room left")
+
+// roomWriter passes at most left bytes and fails with errNoRoom at the
+// first byte more.
+type roomWriter struct {
+	w    io.Writer
+	left int64
+}
+
+func (r *roomWriter) Write(p []byte) (int, error) {
+	k := min(int64(len(p)), r.left)
+	if k == 0 && len(p) > 0 {
+		return 0, errNoRoom
+	}
+	n, err := r.w.Write(p[:k])
+	r.left -= int64(n)
+	if err == nil && n < len(p) {
+		err = errNoRoom
+	}
+	return n, err
+}
+
+// commit inserts the row of bytes stored under token (checking the quota and
+// running in.Link in the same transaction). Any failure removes the bytes.
+func (s *Service) commit(ctx context.Context, in Input, token string, size int64, sum string, head []byte) (File, error) {
+	fail := func(err error) (File, error) {
+		s.deleteBytes(token)
 		return File{}, fmt.Errorf("files: store %s: %w", in.Filename, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(err)
-	}
-	// fsync before rename: after a crash the name must never point at
-	// bytes that were not yet on disk.
-	if err := tmp.Sync(); err != nil {
-		return fail(fmt.Errorf("sync: %w", err))
-	}
-	if err := tmp.Close(); err != nil {
-		return fail(fmt.Errorf("close: %w", err))
-	}
-	token, err := newToken()
-	if err != nil {
-		return fail(err)
-	}
-	final := s.path(token)
-	s.setLive(final, true) // between rename and commit the bytes have no row yet
-	defer s.setLive(final, false)
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return fail(fmt.Errorf("rename into place: %w", err))
-	}
-	s.setLive(tmp.Name(), false)
-	removeFinal := func(err error) (File, error) {
-		if rerr := os.Remove(final); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
-			s.log.Warn("files: could not remove bytes of a failed store; the next sweep removes them", "token", token, "err", rerr)
-		}
-		return File{}, fmt.Errorf("files: store %s: %w", in.Filename, err)
-	}
-	// fsync the directory so the rename itself survives a crash.
-	if err := syncDir(s.dir); err != nil {
-		return removeFinal(fmt.Errorf("sync directory: %w", err))
 	}
 	now := s.clock.Now().UTC()
 	f := File{
@@ -237,7 +185,7 @@ func (s *Service) commit(ctx context.Context, in Input, tmp *os.File, size int64
 		exp := now.Add(ttl)
 		f.ExpiresAt = &exp
 	}
-	err = s.d.InTx(ctx, func(tx *db.Queries) error {
+	err := s.d.InTx(ctx, func(tx *db.Queries) error {
 		if s.hasQuota(in.Owner) {
 			used, err := tx.OwnerFileUsage(ctx, in.Owner.Type, in.Owner.ID)
 			if err != nil {
@@ -258,9 +206,17 @@ func (s *Service) commit(ctx context.Context, in Input, tmp *os.File, size int64
 		return nil
 	})
 	if err != nil {
-		return removeFinal(err)
+		return fail(err)
 	}
 	return f, nil
+}
+
+// deleteBytes removes the bytes of a store that failed; what cannot be
+// removed now the next sweep removes.
+func (s *Service) deleteBytes(token string) {
+	if err := s.blobs.Delete(context.Background(), token); err != nil {
+		s.log.Warn("files: could not remove bytes of a failed store; the next sweep removes them", "token", token, "err", err)
+	}
 }
 
 // checkInput validates in and fills in its sanitized filename.
@@ -294,25 +250,21 @@ func (s *Service) room(ctx context.Context, o Owner) (int64, error) {
 	return s.quota - used, nil
 }
 
-func (s *Service) setLive(name string, live bool) {
+func (s *Service) setLive(token string, live bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if live {
-		s.live[name] = struct{}{}
+		s.live[token] = struct{}{}
 	} else {
-		delete(s.live, name)
+		delete(s.live, token)
 	}
 }
 
-func (s *Service) isLive(name string) bool {
+func (s *Service) isLive(token string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.live[name]
+	_, ok := s.live[token]
 	return ok
-}
-
-func (s *Service) isOurTemp(name string) bool {
-	return filepath.Dir(name) == s.dir && strings.HasPrefix(filepath.Base(name), tempPrefix)
 }
 
 // newToken returns 128 random bits as 32 lowercase hex digits.
@@ -335,15 +287,6 @@ func isLowerHex(s string) bool {
 		}
 	}
 	return true
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	return errors.Join(err, d.Close())
 }
 
 // OpenByID opens the bytes of the file with id, for readers that know only

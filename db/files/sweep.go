@@ -4,22 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"coursevault/db"
 )
-
-// sweepGrace is how old a temp file or row-less bytes must be before Sweep
-// removes them: files this process is writing are tracked in memory, and the
-// grace covers another process (the CLI) writing to the same directory.
-// File times come from the disk, so they are compared with the real clock,
-// not the injected one.
-const sweepGrace = time.Minute
 
 // expireBatch is how many expired files ExpireDue reads per query.
 const expireBatch = 200
@@ -55,40 +43,37 @@ func (s *Service) ExpireDue(ctx context.Context) ([]File, error) {
 	}
 }
 
-// Sweep tidies the attachment directory at start-up. It removes orphaned
-// temp files and bytes that no row names (both older than a minute and not
-// in use by this process), and marks rows whose bytes are gone as missing
-// (clearing the mark where bytes came back), logging each. It returns how
-// many files it removed and every file now missing.
+// Sweep tidies the store, at start-up and hourly. It removes partial
+// writes abandoned by a dead process or older than the grace (temp files,
+// incomplete multipart uploads) and bytes that no row names (older than the
+// grace and not being written by this process), and marks rows whose bytes
+// are gone as missing (clearing the mark where bytes came back), logging
+// each. It returns how many leftovers it removed and every file now missing.
 func (s *Service) Sweep(ctx context.Context) (removed int, missing []File, err error) {
-	entries, err := os.ReadDir(s.dir)
+	removed, err = s.blobs.Tidy(ctx, s.grace, s.isLive)
 	if err != nil {
-		return 0, nil, fmt.Errorf("files: sweep: %w", err)
+		return removed, nil, fmt.Errorf("files: sweep %s: %w", s.blobs, err)
 	}
-	old := time.Now().Add(-sweepGrace)
-	onDisk := map[string]bool{}
-	var orphans []string
-	for _, e := range entries {
-		name := e.Name()
-		switch {
-		case !e.Type().IsRegular():
-		case strings.HasPrefix(name, tempPrefix):
-			orphans = append(orphans, name)
-		case ValidToken(name):
-			onDisk[name] = true
-		default:
-			s.log.Warn("files: sweep: unexpected file in the attachment directory, left alone", "name", name)
-		}
+	stored := map[string]Object{}
+	err = s.blobs.List(ctx, func(o Object) error {
+		stored[o.Key] = o
+		return nil
+	})
+	if err != nil {
+		return removed, nil, fmt.Errorf("files: sweep %s: %w", s.blobs, err)
 	}
 
 	var flip []File // rows whose missing flag must change
 	err = s.d.EachFile(ctx, func(r db.FileRow) error {
 		f := fromRow(r)
-		present := onDisk[f.Token]
-		delete(onDisk, f.Token)
+		_, present := stored[f.Token]
+		delete(stored, f.Token)
 		if !present {
-			// The bytes may have been renamed in after ReadDir.
-			_, serr := os.Stat(s.path(f.Token))
+			// The bytes may have been stored after the listing.
+			_, serr := s.blobs.Stat(ctx, f.Token)
+			if serr != nil && !isNotExist(serr) {
+				return serr
+			}
 			present = serr == nil
 		}
 		if present == f.Missing {
@@ -101,7 +86,7 @@ func (s *Service) Sweep(ctx context.Context) (removed int, missing []File, err e
 		return nil
 	})
 	if err != nil {
-		return 0, nil, fmt.Errorf("files: sweep: %w", err)
+		return removed, nil, fmt.Errorf("files: sweep: %w", err)
 	}
 	if len(flip) > 0 {
 		err := s.d.InTx(ctx, func(tx *db.Queries) error {
@@ -113,7 +98,7 @@ func (s *Service) Sweep(ctx context.Context) (removed int, missing []File, err e
 			return nil
 		})
 		if err != nil {
-			return 0, nil, fmt.Errorf("files: sweep: %w", err)
+			return removed, nil, fmt.Errorf("files: sweep: %w", err)
 		}
 	}
 	for _, f := range missing {
@@ -126,72 +111,47 @@ func (s *Service) Sweep(ctx context.Context) (removed int, missing []File, err e
 		}
 	}
 
-	// Bytes with no row: a store that crashed between rename and commit, or a
-	// delete whose removal failed.
-	for token := range onDisk {
-		orphans = append(orphans, token)
-	}
-	for _, name := range orphans {
-		p := filepath.Join(s.dir, name)
-		if s.isLive(p) {
+	// Bytes with no row: a store that crashed between upload and commit, or
+	// a delete whose removal failed. Times come from the store, so they are
+	// compared with the real clock, not the injected one.
+	old := time.Now().Add(-s.grace)
+	for token, o := range stored {
+		if s.isLive(token) || o.ModTime.After(old) {
 			continue
 		}
-		st, err := os.Lstat(p)
-		if err != nil {
+		// Re-check: a store from another process may have committed since.
+		if _, err := s.d.FileByToken(ctx, token); !errors.Is(err, db.ErrNotFound) {
 			continue
 		}
-		switch tempOwner(name) {
-		case ownerDead:
-			// A killed process's partial file: remove it now, whatever its age,
-			// so a quick restart does not keep a partial archive for hours.
-		case ownerAlive:
-			continue // another running process (e.g. a CLI import) is writing it
-		default:
-			if st.ModTime().After(old) {
-				continue
-			}
-		}
-		if ValidToken(name) {
-			// Re-check: a store from another process may have committed since.
-			if _, err := s.d.FileByToken(ctx, name); !errors.Is(err, db.ErrNotFound) {
-				continue
-			}
-		}
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			s.log.Warn("files: sweep: could not remove orphan", "name", name, "err", err)
+		if err := s.blobs.Delete(ctx, token); err != nil {
+			s.log.Warn("files: sweep: could not remove orphan", "name", token, "err", err)
 			continue
 		}
-		s.log.Info("files: sweep: removed orphan", "name", name)
+		s.log.Info("files: sweep: removed bytes without a row", "name", token)
 		removed++
 	}
 	return removed, missing, nil
 }
 
-// Who holds a temp file, from the pid in its name (.tmp-<pid>-...).
-const (
-	ownerUnknown = iota // not a temp, or a name without a pid
-	ownerDead
-	ownerAlive // a running process other than this one
-)
-
-// tempOwner tells from a temp file's name whether the process that made it
-// still runs. This process's own temps are judged by isLive instead (a temp
-// of ours that is not live was abandoned and counts as dead).
-func tempOwner(name string) int {
-	rest, ok := strings.CutPrefix(name, tempPrefix)
-	if !ok {
-		return ownerUnknown
+// Missing returns the files whose bytes the store does not have (or has
+// with another size), without changing anything: `coursevault files check`.
+func (s *Service) Missing(ctx context.Context) ([]File, error) {
+	var out []File
+	err := s.d.EachFile(ctx, func(r db.FileRow) error {
+		f := fromRow(r)
+		size, err := s.blobs.Stat(ctx, f.Token)
+		switch {
+		case isNotExist(err):
+			out = append(out, f)
+		case err != nil:
+			return err
+		case size != f.Size:
+			out = append(out, f)
+		}
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("files: check %s: %w", s.blobs, err)
 	}
-	num, _, ok := strings.Cut(rest, "-")
-	pid, err := strconv.Atoi(num)
-	if !ok || err != nil || pid <= 0 {
-		return ownerUnknown
-	}
-	if pid == os.Getpid() {
-		return ownerDead
-	}
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return ownerDead
-	}
-	return ownerAlive
+	return out, nil
 }

@@ -4,8 +4,6 @@ package exports
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -175,10 +173,11 @@ type Made struct {
 // Maker writes one export's file to w, reporting progress.
 type Maker func(ctx context.Context, e db.ExportView, w io.Writer, progress func(done, total int64, note string)) (Made, error)
 
-// Handler returns the job handler for an export kind: it writes the file with
-// write into a temp file in the attachment directory and adopts it (no second
-// copy), pointing the export at the file in the same transaction. On any
-// failure or cancel the temp file is removed.
+// Handler returns the job handler for an export kind: it streams the file
+// write writes to the file store (no second copy), pointing the export at the
+// file in the same transaction. On any failure or cancel nothing of the file
+// is left. A store that does not answer fails the attempt with "the file
+// store did not answer: ..." and the job's backoff retries it.
 func (s *Service) Handler(write Maker) jobs.Handler {
 	return func(ctx context.Context, j *jobs.Job) error {
 		var a args
@@ -192,41 +191,31 @@ func (s *Service) Handler(write Maker) jobs.Handler {
 		if err != nil {
 			return err
 		}
-		tmp, err := s.files.CreateTemp()
-		if err != nil {
-			return fmt.Errorf("could not create a temporary file: %w", err)
-		}
-		adopted := false
-		defer func() {
-			if !adopted {
-				s.files.Discard(tmp)
-			}
-		}()
-		// Hash while writing, so a large archive is not read a second time.
-		h := sha256.New()
-		made, err := write(ctx, e, io.MultiWriter(tmp, h), j.Progress)
+		// The bytes stream to the store as they are written (hashed on the
+		// way), and the export points at the file in the row's transaction.
+		f, err := s.files.Produce(ctx, files.Input{Owner: files.Course(e.CourseID), Category: e.Kind, CreatedBy: e.RequestedBy},
+			func(w io.Writer, in *files.Input) error {
+				made, err := write(ctx, e, w, j.Progress)
+				if err != nil {
+					return err
+				}
+				in.Filename, in.ContentType = made.Filename, made.ContentType
+				in.Link = func(tx *db.Queries, f files.File) error {
+					if err := tx.FinishExport(ctx, e.ID, f.ID, made.DataVersion, s.now()); err != nil {
+						return err
+					}
+					// Ready now: the same request from here on makes a new export.
+					if err := tx.ReleaseJobUniqueKey(ctx, j.ID); err != nil {
+						return err
+					}
+					return tx.InsertAuditEvent(ctx, db.AuditEvent{At: s.now(), UserID: e.RequestedBy, Action: "file.store",
+						CourseID: e.CourseID, Subject: f.Filename, Detail: fmt.Sprintf("%s, %d bytes, sha256 %s", e.Kind, f.Size, f.SHA256)})
+				}
+				return nil
+			})
 		if errors.Is(err, syscall.ENOSPC) {
 			return fmt.Errorf("the server's disk is full; free space in the data directory and retry (%w)", err)
 		}
-		if err != nil {
-			return err
-		}
-		adopted = true // Adopt consumes tmp, even when it fails
-		f, err := s.files.Adopt(ctx, files.Input{
-			Owner: files.Course(e.CourseID), Category: e.Kind, Filename: made.Filename, ContentType: made.ContentType,
-			CreatedBy: e.RequestedBy, SHA256: hex.EncodeToString(h.Sum(nil)),
-			Link: func(tx *db.Queries, f files.File) error {
-				if err := tx.FinishExport(ctx, e.ID, f.ID, made.DataVersion, s.now()); err != nil {
-					return err
-				}
-				// Ready now: the same request from here on makes a new export.
-				if err := tx.ReleaseJobUniqueKey(ctx, j.ID); err != nil {
-					return err
-				}
-				return tx.InsertAuditEvent(ctx, db.AuditEvent{At: s.now(), UserID: e.RequestedBy, Action: "file.store",
-					CourseID: e.CourseID, Subject: f.Filename, Detail: fmt.Sprintf("%s, %d bytes, sha256 %s", e.Kind, f.Size, f.SHA256)})
-			},
-		}, tmp)
 		if err != nil {
 			if errors.Is(err, db.ErrNotFound) {
 				return jobs.Permanent(fmt.Errorf("the export was deleted while it was being made"))

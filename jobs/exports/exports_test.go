@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"coursevault/db/dbtest"
 	"coursevault/db/demo"
 	"coursevault/db/files"
+	"coursevault/db/files/filestest"
 	"coursevault/jobs"
 	"coursevault/jobs/archive"
 )
@@ -38,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	d := dbtest.Open(t)
-	fs, err := files.New(d, filepath.Join(t.TempDir(), "attachments"), files.Options{})
+	fs, err := files.New(d, filepath.Join(t.TempDir(), "attachments"), files.Options{Blobs: filestest.Blobs(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,10 +176,10 @@ func TestHandler_cancelMidJobLeavesNoFile(t *testing.T) {
 			progress(done, total, note)
 		})
 	}))
-	before := dirNames(t, f.files.Dir())
+	before := filestest.Keys(t, f.files.Blobs())
 	e := f.request(t, db.ExportArchive)
 	f.drain(t)
-	if after := dirNames(t, f.files.Dir()); !slices.Equal(before, after) {
+	if after := filestest.Keys(t, f.files.Blobs()); !slices.Equal(before, after) {
 		t.Errorf("attachment dir changed: %v -> %v", before, after)
 	}
 	if e, _ = f.ex.Get(context.Background(), 1, e.ID); e.FileID != 0 || e.Status() == db.ExportReady {
@@ -231,14 +230,14 @@ func TestDelete_removesRowAndBytes(t *testing.T) {
 	f.drain(t)
 	ctx := context.Background()
 	e, _ = f.ex.Get(ctx, 1, e.ID)
-	before := dirNames(t, f.files.Dir())
+	before := filestest.Keys(t, f.files.Blobs())
 	if err := f.ex.Delete(ctx, e); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.ex.Get(ctx, 1, e.ID); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("export after delete: %v", err)
 	}
-	if after := dirNames(t, f.files.Dir()); len(after) != len(before)-1 {
+	if after := filestest.Keys(t, f.files.Blobs()); len(after) != len(before)-1 {
 		t.Fatalf("files %v -> %v, want one fewer", before, after)
 	}
 }
@@ -257,20 +256,4 @@ func TestExpiredFileShowsExpired(t *testing.T) {
 	if e, _ = f.ex.Get(ctx, 1, e.ID); e.Status() != db.ExportExpired {
 		t.Fatalf("status %s, want expired", e.Status())
 	}
-}
-
-// dirNames lists every file under dir, recursively, sorted.
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	err := fs.WalkDir(os.DirFS(dir), ".", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			out = append(out, p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

@@ -13,6 +13,7 @@ import (
 
 	"coursevault/db"
 	"coursevault/db/files"
+	"coursevault/db/files/filestest"
 	"coursevault/jobs"
 )
 
@@ -73,7 +74,7 @@ func TestHandler_diskFaultsEndInAFailedRowAndNoFile(t *testing.T) {
 				attempts++
 				return make(ctx, e, &brokenDisk{w: w, n: tt.after, err: tt.err}, p)
 			}))
-			before := dirNames(t, f.files.Dir())
+			before := filestest.Keys(t, f.files.Blobs())
 			e, _, err := ex.Request(ctx, Request{CourseID: 1, UserID: f.admin, Kind: tt.kind, IncludeStdout: true, IncludeStatic: true})
 			if err != nil {
 				t.Fatal(err)
@@ -94,7 +95,7 @@ func TestHandler_diskFaultsEndInAFailedRowAndNoFile(t *testing.T) {
 			if e.FileID != 0 {
 				t.Errorf("a failed export points at file %d", e.FileID)
 			}
-			if after := dirNames(t, f.files.Dir()); !slices.Equal(before, after) {
+			if after := filestest.Keys(t, f.files.Blobs()); !slices.Equal(before, after) {
 				t.Errorf("the attachment dir kept something: %v -> %v", before, after)
 			}
 			list, err := f.files.List(ctx, files.Course(1), tt.kind)

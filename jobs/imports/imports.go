@@ -19,7 +19,7 @@ import (
 // Kind is the job kind of an import.
 const Kind = "course-import"
 
-// Uploads are kept in the attachment directory under this owner and category,
+// Uploads are kept in the file store under this owner and category,
 // which no download policy admits, and expire if the job never ran.
 const (
 	uploadOwnerType = "site"
