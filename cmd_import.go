@@ -13,12 +13,13 @@ import (
 )
 
 // runImport restores a course archive as a new course:
-// coursevault import FILE [--code NEWCODE] [--data-dir DIR].
+// coursevault import FILE [--code NEWCODE] [--course-quota BYTES] [--data-dir DIR].
 func runImport(ctx context.Context, args []string, stdout io.Writer) error {
-	file, args := splitFileArg(args, "code", "data-dir")
+	file, args := splitFileArg(args, "code", "data-dir", "course-quota")
 	f := newFlags("import")
 	dataDir := f.dataDir()
 	code := f.String("code", "", "import under this course code instead of the archive's")
+	quota := f.Int64("course-quota", files.DefaultCourseQuota, "bytes of files a course may keep (its static files must fit)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -34,7 +35,7 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, fs, err := openStore(ctx, *dataDir, files.Options{})
+	d, fs, err := openStore(ctx, *dataDir, files.Options{CourseQuota: *quota})
 	if err != nil {
 		return err
 	}

@@ -177,8 +177,9 @@ func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, siz
 func (im *importer) refuse(err error) error {
 	var se *ShapeError
 	var ct codeTaken
+	var qe *files.QuotaError
 	switch {
-	case errors.As(err, &se), errors.As(err, &ct), errors.Is(err, errArchive):
+	case errors.As(err, &se), errors.As(err, &ct), errors.As(err, &qe), errors.Is(err, errArchive):
 		return refusal{err}
 	case im.ctx.Err() != nil:
 		return fmt.Errorf("restore: %w", im.ctx.Err())
