@@ -68,7 +68,7 @@ func (r *row) decode(name, want string, nullOK bool, dst any) bool {
 	if !ok {
 		return false
 	}
-	if err := json.Unmarshal(v, dst); err != nil {
+	if err := decodeValue(v, dst); err != nil {
 		r.fail(name, "want "+want)
 		return false
 	}
@@ -208,7 +208,7 @@ func eachRow(name string, src io.Reader, fn func(r *row) error) error {
 		if len(raw) == 0 || raw[0] != '{' {
 			return &ShapeError{File: name, Line: r.line, Problem: "want an object"}
 		}
-		if err := json.Unmarshal(raw, &r.f); err != nil {
+		if err := splitObject(raw, r.f); err != nil {
 			return &ShapeError{File: name, Line: r.line, Problem: "want an object: " + jsonProblem(err)}
 		}
 		if err := fn(r); err != nil {

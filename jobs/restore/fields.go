@@ -1,0 +1,135 @@
+package restore
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// The rows of a data file have been checked as JSON by the decoder before
+// they get here, so splitting an object into its fields and reading the
+// plain values (strings without escapes, integers, booleans, times) needs
+// no second validation: these fast paths give what encoding/json gives and
+// hand anything else to it.
+
+// splitObject puts the fields of obj, a valid JSON object, into f (the last
+// of repeated names wins, as with json.Unmarshal into a map).
+func splitObject(obj []byte, f map[string]json.RawMessage) error {
+	i := skipSpace(obj, 1) // past '{'
+	for i < len(obj) && obj[i] != '}' {
+		end := stringEnd(obj, i)
+		key := obj[i:end]
+		var name string
+		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
+			if err := json.Unmarshal(key, &name); err != nil {
+				return err
+			}
+		} else {
+			name = string(key[1 : len(key)-1])
+		}
+		i = skipSpace(obj, end)
+		i = skipSpace(obj, i+1) // past ':'
+		vend := valueEnd(obj, i)
+		f[name] = obj[i:vend:vend]
+		i = skipSpace(obj, vend)
+		if i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
+		}
+	}
+	return nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the string starting at b[i] ('"').
+func stringEnd(b []byte, i int) int {
+	i++
+	for {
+		j := bytes.IndexAny(b[i:], "\"\\")
+		if j < 0 {
+			return len(b)
+		}
+		i += j
+		if b[i] == '"' {
+			return i + 1
+		}
+		i += 2 // a backslash and the character it escapes
+	}
+}
+
+// valueEnd returns the index just past the value starting at b[i].
+func valueEnd(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' && b[i] != '\r' {
+		i++
+	}
+	return i
+}
+
+// decodeValue decodes the valid JSON value v into dst like json.Unmarshal,
+// taking a shortcut for the plain cases.
+func decodeValue(v []byte, dst any) error {
+	switch d := dst.(type) {
+	case *string:
+		if len(v) >= 2 && v[0] == '"' {
+			s := v[1 : len(v)-1]
+			if bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+				*d = string(s)
+				return nil
+			}
+		}
+	case *int64:
+		if n, err := strconv.ParseInt(string(v), 10, 64); err == nil && v[0] != '+' {
+			*d = n
+			return nil
+		}
+	case *float64:
+		if v[0] == '-' || v[0] >= '0' && v[0] <= '9' {
+			if n, err := strconv.ParseFloat(string(v), 64); err == nil {
+				*d = n
+				return nil
+			}
+		}
+	case *bool:
+		switch string(v) {
+		case "true":
+			*d = true
+			return nil
+		case "false":
+			*d = false
+			return nil
+		}
+	case *time.Time:
+		if v[0] == '"' {
+			return d.UnmarshalJSON(v)
+		}
+	}
+	return json.Unmarshal(v, dst)
+}

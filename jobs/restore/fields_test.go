@@ -1,0 +1,54 @@
+package restore
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// The fast paths read every value exactly as encoding/json does, and
+// refuse what it refuses.
+func TestFields_readLikeEncodingJSON(t *testing.T) {
+	objects := []string{
+		`{}`,
+		`{ "a" : 1 , "b":"x" }`,
+		`{"s":"plain","e":"tab\there \u00e9 \"q\" \\","u":"caf\u00e9"}`,
+		"{\"bad\":\"\xff\xfe\",\"\xffkey\":1}",
+		`{"i":-42,"big":9223372036854775807,"over":9223372036854775808,"f":1.5e3,"fi":1e2,"neg0":-0,"exp":1E400}`,
+		`{"t":true,"f":false,"n":null,"nested":{"a":[1,{"b":"}"}],"c":"]"},"arr":[[],{}]}`,
+		`{"time":"2026-03-04T05:06:07.123+02:00","badtime":"2026-13-01T00:00:00Z","numtime":5}`,
+		`{"dup":1,"dup":2,"k\u0065y":"escaped name","é":"unicode name"}`,
+		"{\n\t\"ws\"\r\n:\n\"x\"\n}",
+	}
+	targets := []func() any{
+		func() any { return new(string) }, func() any { return new(int64) }, func() any { return new(float64) },
+		func() any { return new(bool) }, func() any { return new(time.Time) },
+	}
+	for _, obj := range objects {
+		if !json.Valid([]byte(obj)) {
+			t.Fatalf("not valid JSON: %s", obj)
+		}
+		var want map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(obj), &want); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]json.RawMessage{}
+		if err := splitObject([]byte(obj), got); err != nil {
+			t.Fatalf("%s: %v", obj, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: fields %q, want %q", obj, got, want)
+		}
+		for name, v := range want {
+			for _, target := range targets {
+				a, b := target(), target()
+				errA, errB := decodeValue(v, a), json.Unmarshal(v, b)
+				if (errA == nil) != (errB == nil) || !reflect.DeepEqual(a, b) {
+					t.Errorf("%s into %T: got %v (err %v), encoding/json %v (err %v)", name, a,
+						reflect.ValueOf(a).Elem(), errA, reflect.ValueOf(b).Elem(), errB)
+				}
+			}
+		}
+	}
+}
