@@ -1,8 +1,12 @@
 package restore
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -51,4 +55,54 @@ func TestFields_readLikeEncodingJSON(t *testing.T) {
 			}
 		}
 	}
+}
+
+// eachRow reads exactly the arrays of objects encoding/json reads, row by
+// row, in small reads too, and refuses everything else with a ShapeError.
+func TestEachRow_readsWhatEncodingJSONReads(t *testing.T) {
+	for _, in := range []string{
+		`[]`, " \n[ ]\n ", `[{}]`, `[{"a":1},{"b":"x\"]}"}]`,
+		"[\n{\"s\":\"a\\\\\",\"n\":[1,{\"x\":[]}]}\n,\n{\"t\":true}\n]\n",
+		`[{"long":"` + strings.Repeat(`ab\"c\\`, 20000) + `"}]`,
+		// refused:
+		``, `{}`, `[`, `[{}`, `[{},]`, `[,{}]`, `[{}{}]`, `[1]`, `["x"]`, `[[]]`, `[{}] x`, `[{"a":}]`,
+		`[{"a":1]`, `[{"a":"open}]`, `[{"a" 1}]`, `[{}]]`, `[{"a":1}}`, `[{"a":tru}]`,
+	} {
+		var want []map[string]json.RawMessage
+		wantErr := json.Unmarshal([]byte(in), &want)
+		for _, chunk := range []int{1, 3, 1 << 20} {
+			var got []map[string]json.RawMessage
+			err := eachRow("data/x.json", &chunkReader{s: in, n: chunk}, func(r *row) error {
+				f := map[string]json.RawMessage{}
+				for k, v := range r.f {
+					f[k] = bytes.Clone(v) // r is reused
+				}
+				got = append(got, f)
+				return nil
+			})
+			var se *ShapeError
+			switch {
+			case wantErr != nil && !errors.As(err, &se):
+				t.Errorf("%.40q (reads of %d): err %v, want a ShapeError (encoding/json: %v)", in, chunk, err, wantErr)
+			case wantErr == nil && err != nil:
+				t.Errorf("%.40q (reads of %d): %v", in, chunk, err)
+			case wantErr == nil && len(got)+len(want) > 0 && !reflect.DeepEqual(got, want):
+				t.Errorf("%.40q (reads of %d): rows %q, want %q", in, chunk, got, want)
+			}
+		}
+	}
+}
+
+type chunkReader struct {
+	s string
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if c.s == "" {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.n)], c.s)
+	c.s = c.s[n:]
+	return n, nil
 }
