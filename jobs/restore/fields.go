@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -99,9 +100,8 @@ func decodeValue(v []byte, dst any) error {
 	switch d := dst.(type) {
 	case *string:
 		if len(v) >= 2 && v[0] == '"' {
-			s := v[1 : len(v)-1]
-			if bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
-				*d = string(s)
+			if s, ok := unquote(v[1 : len(v)-1]); ok {
+				*d = s
 				return nil
 			}
 		}
@@ -132,4 +132,44 @@ func decodeValue(v []byte, dst any) error {
 		}
 	}
 	return json.Unmarshal(v, dst)
+}
+
+// unquote decodes the inside of a valid JSON string that is valid UTF-8 and
+// holds no \u escapes (ok is false otherwise: encoding/json decides those).
+func unquote(s []byte) (string, bool) {
+	if !utf8.Valid(s) {
+		return "", false
+	}
+	i := bytes.IndexByte(s, '\\')
+	if i < 0 {
+		return string(s), true
+	}
+	var b strings.Builder // its String does not copy
+	b.Grow(len(s))
+	for i >= 0 {
+		b.Write(s[:i])
+		if i+1 >= len(s) {
+			return "", false
+		}
+		switch c := s[i+1]; c {
+		case '"', '\\', '/':
+			b.WriteByte(c)
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		default:
+			return "", false
+		}
+		s = s[i+2:]
+		i = bytes.IndexByte(s, '\\')
+	}
+	b.Write(s)
+	return b.String(), true
 }
