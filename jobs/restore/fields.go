@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -134,8 +135,8 @@ func decodeValue(v []byte, dst any) error {
 	return json.Unmarshal(v, dst)
 }
 
-// unquote decodes the inside of a valid JSON string that is valid UTF-8 and
-// holds no \u escapes (ok is false otherwise: encoding/json decides those).
+// unquote decodes the inside of a valid JSON string that is valid UTF-8
+// (ok is false otherwise: encoding/json decides those).
 func unquote(s []byte) (string, bool) {
 	if !utf8.Valid(s) {
 		return "", false
@@ -164,6 +165,29 @@ func unquote(s []byte) (string, bool) {
 			b.WriteByte('\r')
 		case 't':
 			b.WriteByte('\t')
+		case 'u':
+			// As encoding/json: a surrogate pair is one rune, a lone
+			// surrogate is U+FFFD.
+			r := hex4(s[i+2:])
+			if r < 0 {
+				return "", false
+			}
+			n := 6
+			if utf16.IsSurrogate(r) {
+				r2 := rune(-1)
+				if len(s) >= i+12 && s[i+6] == '\\' && s[i+7] == 'u' {
+					r2 = hex4(s[i+8:])
+				}
+				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+					r, n = dec, 12
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			b.WriteRune(r)
+			s = s[i+n:]
+			i = bytes.IndexByte(s, '\\')
+			continue
 		default:
 			return "", false
 		}
@@ -172,4 +196,26 @@ func unquote(s []byte) (string, bool) {
 	}
 	b.Write(s)
 	return b.String(), true
+}
+
+// hex4 reads the 4 hex digits of a \u escape (-1 if they are not).
+func hex4(s []byte) rune {
+	if len(s) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }

@@ -18,7 +18,7 @@ func TestFields_readLikeEncodingJSON(t *testing.T) {
 		`{}`,
 		`{ "a" : 1 , "b":"x" }`,
 		`{"s":"plain","e":"tab\there \u00e9 \"q\" \\","u":"caf\u00e9"}`,
-		`{"esc":"a\nb\r\n\tc\\\/d\"e\bf\fg","end":"x\\","only":"\n","pair":"\ud83d\ude00","lone":"\ud800"}`,
+		`{"esc":"a\nb\r\n\tc\\\/d\"e\bf\fg","end":"x\\","only":"\n","pair":"\ud83d\ude00","lone":"\ud800","lone2":"\ud800x","rev":"\ude00\ud83d","two":"\ud800\u0041","html":"\u003cb\u003e \u0026 \u00E9\u2028"}`,
 		"{\"bad\":\"\xff\xfe\",\"\xffkey\":1}",
 		`{"i":-42,"big":9223372036854775807,"over":9223372036854775808,"f":1.5e3,"fi":1e2,"neg0":-0,"exp":1E400}`,
 		`{"t":true,"f":false,"n":null,"nested":{"a":[1,{"b":"}"}],"c":"]"},"arr":[[],{}]}`,
