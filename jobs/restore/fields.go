@@ -3,6 +3,7 @@ package restore
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -16,28 +17,50 @@ import (
 // no second validation: these fast paths give what encoding/json gives and
 // hand anything else to it.
 
-// splitObject puts the fields of obj, a valid JSON object, into f (the last
-// of repeated names wins, as with json.Unmarshal into a map).
+// splitObject puts the fields of obj, a JSON object, into f (the last of
+// repeated names wins, as with json.Unmarshal into a map). It relies on obj
+// being valid JSON for the values it returns, but on anything else it only
+// returns an error or wrong fields, never runs past obj.
 func splitObject(obj []byte, f map[string]json.RawMessage) error {
-	i := skipSpace(obj, 1) // past '{'
+	malformed := errors.New("malformed object")
+	if len(obj) < 2 || obj[0] != '{' {
+		return malformed
+	}
+	i := skipSpace(obj, 1)
 	for i < len(obj) && obj[i] != '}' {
+		if obj[i] != '"' {
+			return malformed
+		}
 		end := stringEnd(obj, i)
+		if end > len(obj) || end-i < 2 || obj[end-1] != '"' {
+			return malformed
+		}
 		key := obj[i:end]
-		var name string
-		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
+		name, ok := unquote(key[1 : len(key)-1])
+		if !ok {
 			if err := json.Unmarshal(key, &name); err != nil {
 				return err
 			}
-		} else {
-			name = string(key[1 : len(key)-1])
 		}
 		i = skipSpace(obj, end)
-		i = skipSpace(obj, i+1) // past ':'
+		if i >= len(obj) || obj[i] != ':' {
+			return malformed
+		}
+		i = skipSpace(obj, i+1)
+		if i >= len(obj) {
+			return malformed
+		}
 		vend := valueEnd(obj, i)
+		if vend <= i || vend > len(obj) {
+			return malformed
+		}
 		f[name] = obj[i:vend:vend]
 		i = skipSpace(obj, vend)
-		if i < len(obj) && obj[i] == ',' {
+		switch {
+		case i < len(obj) && obj[i] == ',':
 			i = skipSpace(obj, i+1)
+		case i >= len(obj) || obj[i] != '}':
+			return malformed
 		}
 	}
 	return nil
@@ -50,20 +73,22 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// stringEnd returns the index just past the string starting at b[i] ('"').
+// stringEnd returns the index just past the string starting at b[i] ('"'),
+// or len(b) if it does not end.
 func stringEnd(b []byte, i int) int {
 	i++
-	for {
-		j := bytes.IndexAny(b[i:], "\"\\")
-		if j < 0 {
+	for i < len(b) {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
 			return len(b)
 		}
-		i += j
-		if b[i] == '"' {
-			return i + 1
+		e := bytes.IndexByte(b[i:i+q], '\\')
+		if e < 0 {
+			return i + q + 1
 		}
-		i += 2 // a backslash and the character it escapes
+		i += e + 2 // a backslash and the character it escapes
 	}
+	return len(b)
 }
 
 // valueEnd returns the index just past the value starting at b[i].
@@ -87,7 +112,7 @@ func valueEnd(b []byte, i int) int {
 			}
 			i++
 		}
-		return i
+		return len(b)
 	}
 	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' && b[i] != '\r' {
 		i++

@@ -73,7 +73,7 @@ func TestEachRow_readsWhatEncodingJSONReads(t *testing.T) {
 		wantErr := json.Unmarshal([]byte(in), &want)
 		for _, chunk := range []int{1, 3, 1 << 20} {
 			var got []map[string]json.RawMessage
-			err := eachRow("data/x.json", &chunkReader{s: in, n: chunk}, func(r *row) error {
+			err := eachRow("data/x.json", &chunkReader{s: in, n: chunk}, false, func(r *row) error {
 				f := map[string]json.RawMessage{}
 				for k, v := range r.f {
 					f[k] = bytes.Clone(v) // r is reused
@@ -106,4 +106,31 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	n := copy(p[:min(len(p), c.n)], c.s)
 	c.s = c.s[n:]
 	return n, nil
+}
+
+// On bytes that are not valid JSON (a file changed between the passes),
+// splitting and reading never panic or run past the row.
+func TestFields_malformedRowsDoNotPanic(t *testing.T) {
+	obj := `{"s":"a\nb\u00e9\ud800","i":-12,"f":1.5,"b":true,"n":null,"t":"2026-03-04T05:06:07Z","o":{"x":["}"]}}`
+	try := func(b []byte) {
+		f := map[string]json.RawMessage{}
+		if splitObject(b, f) != nil {
+			return
+		}
+		for _, v := range f {
+			for _, dst := range []any{new(string), new(int64), new(float64), new(bool), new(time.Time)} {
+				decodeValue(v, dst)
+			}
+		}
+	}
+	for i := range len(obj) + 1 {
+		try([]byte(obj[:i]))
+		for _, c := range []byte(`"\{}[]:, x0`) {
+			b := []byte(obj)
+			if i < len(b) {
+				b[i] = c
+				try(b)
+			}
+		}
+	}
 }
