@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"coursevault/jobs/archive"
 )
 
 // ShapeError says which row and field of a data file is wrong, and how:
@@ -179,7 +181,7 @@ func (r *row) optTime(name string) *time.Time {
 // JSON array of objects, naming the line where it went wrong. src must end
 // with an error if its bytes differ from what the manifest declares.
 //
-// Rows are cut out of the stream by their brackets and quotes (rowScanner),
+// Rows are cut out of the stream by their brackets and quotes (archive.RowScanner),
 // then each is checked as JSON once (json.Valid) and split into its fields
 // (splitObject): one validation per byte instead of the several a
 // json.Decoder and json.Unmarshal into a map take. With checked, the bytes
@@ -188,17 +190,17 @@ func (r *row) optTime(name string) *time.Time {
 // and a row that changed meanwhile fails at that end.
 func eachRow(name string, src io.Reader, checked bool, fn func(r *row) error) error {
 	lr := &lineReader{r: src}
-	sc := &rowScanner{r: lr, buf: make([]byte, 0, 64<<10)}
+	sc := archive.NewRowScanner(lr)
 	bad := func(off int64, problem string) error {
 		return &ShapeError{File: name, Line: lr.lineAt(off), Problem: problem}
 	}
 	r := &row{file: name, f: map[string]json.RawMessage{}}
 	for {
-		raw, start, err := sc.next()
-		var pe *scanProblem
+		raw, start, err := sc.Next()
+		var pe *archive.ScanError
 		switch {
 		case errors.As(err, &pe):
-			return bad(pe.off, pe.problem)
+			return bad(pe.Off, pe.Problem)
 		case err != nil:
 			return err
 		case raw == nil:
@@ -223,181 +225,6 @@ func eachRow(name string, src io.Reader, checked bool, fn func(r *row) error) er
 		}
 		if err := fn(r); err != nil {
 			return err
-		}
-	}
-}
-
-// scanProblem is a data file that is not an array of values, at byte off.
-type scanProblem struct {
-	off     int64
-	problem string
-}
-
-func (p *scanProblem) Error() string { return p.problem }
-
-// rowScanner cuts the elements of a top-level JSON array out of a stream
-// without decoding them: it follows only brackets and strings, so what it
-// returns still has to be checked as JSON. It holds one element at a time.
-type rowScanner struct {
-	r        io.Reader
-	buf      []byte // unread input is buf[pos:]
-	pos      int
-	off      int64 // stream offset of buf[0]
-	eof      bool
-	started  bool // past the opening [
-	elements int
-}
-
-// fill reads more input, keeping buf[keep:]; it reports false at the end.
-func (s *rowScanner) fill(keep int) (bool, error) {
-	if s.eof {
-		return false, nil
-	}
-	if keep > 0 {
-		n := copy(s.buf, s.buf[keep:])
-		s.buf = s.buf[:n]
-		s.pos -= keep
-		s.off += int64(keep)
-	}
-	if len(s.buf) == cap(s.buf) {
-		s.buf = append(s.buf, make([]byte, cap(s.buf))...)[:len(s.buf)]
-	}
-	n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
-	s.buf = s.buf[:len(s.buf)+n]
-	if err == io.EOF {
-		s.eof = true
-		return n > 0, nil
-	}
-	return true, err
-}
-
-// skipSpace moves past whitespace and returns the next byte (0 at the end).
-func (s *rowScanner) skipSpace() (byte, error) {
-	for {
-		for s.pos < len(s.buf) {
-			switch c := s.buf[s.pos]; c {
-			case ' ', '\n', '\t', '\r':
-				s.pos++
-			default:
-				return c, nil
-			}
-		}
-		if more, err := s.fill(s.pos); err != nil || !more {
-			return 0, err
-		}
-	}
-}
-
-func (s *rowScanner) problem(problem string) error {
-	return &scanProblem{off: s.off + int64(s.pos), problem: problem}
-}
-
-// next returns the next element and its stream offset, or nil after the
-// closing ] (having read to the end, where only whitespace may follow).
-func (s *rowScanner) next() ([]byte, int64, error) {
-	c, err := s.skipSpace()
-	if err != nil {
-		return nil, 0, err
-	}
-	if !s.started {
-		if c != '[' {
-			if c == 0 {
-				return nil, 0, s.problem("not a JSON array: the file ends too early")
-			}
-			return nil, 0, s.problem("not a JSON array")
-		}
-		s.started = true
-		s.pos++
-		if c, err = s.skipSpace(); err != nil {
-			return nil, 0, err
-		}
-	} else if c == ',' && s.elements > 0 {
-		s.pos++
-		if c, err = s.skipSpace(); err != nil {
-			return nil, 0, err
-		}
-		if c == ']' {
-			return nil, 0, s.problem("invalid character ']' looking for beginning of value")
-		}
-	} else if c != ']' && c != 0 {
-		return nil, 0, s.problem(fmt.Sprintf("invalid character %q after array element", c))
-	}
-	switch {
-	case c == 0:
-		return nil, 0, s.problem("the file ends too early")
-	case c == ']':
-		s.pos++
-		c, err := s.skipSpace()
-		if err != nil {
-			return nil, 0, err
-		}
-		if c != 0 {
-			return nil, 0, s.problem("unexpected content after the array")
-		}
-		return nil, 0, nil
-	case c != '{' && strings.IndexByte(`"-0123456789tfn[`, c) >= 0:
-		return nil, 0, s.problem("want an object")
-	case c != '{':
-		return nil, 0, s.problem(fmt.Sprintf("invalid character %q looking for beginning of value", c))
-	}
-	return s.element()
-}
-
-// element returns the object starting at buf[pos] ('{'), up to its
-// matching bracket (or, if the brackets do not match, the end of the file).
-// Each byte is looked at once, however the input is split into reads.
-func (s *rowScanner) element() ([]byte, int64, error) {
-	start := s.pos
-	i, depth, inString := s.pos, 0, false
-	for {
-		for i < len(s.buf) {
-			if inString {
-				q := bytes.IndexByte(s.buf[i:], '"')
-				if q < 0 {
-					q = len(s.buf) - i
-				}
-				if e := bytes.IndexByte(s.buf[i:i+q], '\\'); e >= 0 {
-					q = e
-				}
-				i += q
-				if i == len(s.buf) {
-					break
-				}
-				if s.buf[i] == '\\' {
-					if i+1 >= len(s.buf) {
-						break // the escaped character is not read yet
-					}
-					i += 2
-					continue
-				}
-				inString = false
-				i++
-				continue
-			}
-			switch s.buf[i] {
-			case '"':
-				inString = true
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			}
-			i++
-			if depth <= 0 {
-				s.pos = i
-				s.elements++
-				return s.buf[start:i:i], s.off + int64(start), nil
-			}
-		}
-		more, err := s.fill(start)
-		if err != nil {
-			return nil, 0, err
-		}
-		i -= start
-		start = 0
-		if !more {
-			s.pos = i
-			return nil, 0, s.problem("the file ends too early")
 		}
 	}
 }
