@@ -12,6 +12,9 @@ import (
 	"coursevault/jobs/restore"
 )
 
+// importCacheKiB is the import command's writer page cache.
+const importCacheKiB = 8 << 10
+
 // runImport restores a course archive as a new course:
 // coursevault import FILE [--code NEWCODE] [--course-quota BYTES] [--data-dir DIR].
 func runImport(ctx context.Context, args []string, stdout io.Writer) error {
@@ -40,6 +43,11 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer d.Close()
+	// This process only streams the course in, in short transactions: a
+	// small page cache keeps its memory low without slowing it down.
+	if err := d.SetWriterCache(ctx, importCacheKiB); err != nil {
+		return err
+	}
 	progress := progressPrinter(os.Stderr)
 	res, err := restore.Import(ctx, d, fs, in, st.Size(), restore.Options{Code: *code, Progress: progress})
 	if progress != nil {
