@@ -135,27 +135,30 @@ func (s *RowScanner) Next() ([]byte, int64, error) {
 // Each byte is looked at once, however the input is split into reads.
 func (s *RowScanner) element() ([]byte, int64, error) {
 	start := s.pos
-	i, depth, inString := s.pos, 0, false
+	i, depth, inString, q := s.pos, 0, false, -1
 	for {
 		for i < len(s.buf) {
 			if inString {
-				q := bytes.IndexByte(s.buf[i:], '"')
-				if q < 0 {
-					q = len(s.buf) - i
+				// q is the next quote (len(buf): none read yet), found
+				// again only once passed, so a string with many escapes
+				// is still scanned once.
+				if q < i {
+					q = len(s.buf)
+					if k := bytes.IndexByte(s.buf[i:], '"'); k >= 0 {
+						q = i + k
+					}
 				}
-				if e := bytes.IndexByte(s.buf[i:i+q], '\\'); e >= 0 {
-					q = e
-				}
-				i += q
-				if i == len(s.buf) {
-					break
-				}
-				if s.buf[i] == '\\' {
+				if e := bytes.IndexByte(s.buf[i:q], '\\'); e >= 0 {
+					i += e
 					if i+1 >= len(s.buf) {
 						break // the escaped character is not read yet
 					}
 					i += 2
 					continue
+				}
+				i = q
+				if i == len(s.buf) {
+					break
 				}
 				inString = false
 				i++
@@ -181,7 +184,7 @@ func (s *RowScanner) element() ([]byte, int64, error) {
 			return nil, 0, err
 		}
 		i -= start
-		start = 0
+		start, q = 0, -1
 		if !more {
 			s.pos = i
 			return nil, 0, s.problem("the file ends too early")

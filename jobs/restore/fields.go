@@ -77,14 +77,17 @@ func skipSpace(b []byte, i int) int {
 // or len(b) if it does not end.
 func stringEnd(b []byte, i int) int {
 	i++
+	q := bytes.IndexByte(b[min(i, len(b)):], '"') + i // the next quote, found again once passed
 	for i < len(b) {
-		q := bytes.IndexByte(b[i:], '"')
-		if q < 0 {
+		if q < i {
+			q = bytes.IndexByte(b[i:], '"') + i
+		}
+		if q < i {
 			return len(b)
 		}
-		e := bytes.IndexByte(b[i:i+q], '\\')
+		e := bytes.IndexByte(b[i:q], '\\')
 		if e < 0 {
-			return i + q + 1
+			return q + 1
 		}
 		i += e + 2 // a backslash and the character it escapes
 	}
