@@ -12,14 +12,18 @@ import (
 	"coursevault/jobs/restore"
 )
 
+// importCacheKiB is the import command's writer page cache.
+const importCacheKiB = 8 << 10
+
 // runImport restores a course archive as a new course:
-// coursevault import FILE [--code NEWCODE] [--data-dir DIR].
+// coursevault import FILE [--code NEWCODE] [--course-quota BYTES] [--data-dir DIR].
 func runImport(ctx context.Context, args []string, stdout io.Writer) error {
-	file, args := splitFileArg(args, "code", "data-dir", "storage")
+	file, args := splitFileArg(args, "code", "data-dir", "storage", "course-quota")
 	f := newFlags("import")
 	dataDir := f.dataDir()
 	storage := f.storage()
 	code := f.String("code", "", "import under this course code instead of the archive's")
+	quota := f.Int64("course-quota", files.DefaultCourseQuota, "bytes of files a course may keep (its static files must fit)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -35,11 +39,16 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, fs, err := openStore(ctx, *dataDir, *storage, files.Options{})
+	d, fs, err := openStore(ctx, *dataDir, *storage, files.Options{CourseQuota: *quota})
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	// This process only streams the course in, in short transactions: a
+	// small page cache keeps its memory low without slowing it down.
+	if err := d.SetWriterCache(ctx, importCacheKiB); err != nil {
+		return err
+	}
 	progress := progressPrinter(os.Stderr)
 	res, err := restore.Import(ctx, d, fs, in, st.Size(), restore.Options{Code: *code, Progress: progress})
 	if progress != nil {

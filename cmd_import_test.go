@@ -20,6 +20,12 @@ func TestCLI_exportThenImportIntoAFreshInstance(t *testing.T) {
 		t.Fatalf("export: %d %s", code, stderr)
 	}
 
+	// The static files count against the new course's quota.
+	code, _, stderr := runCLI(t, "import", zip, "--data-dir", dst, "--course-quota", "10")
+	if want := `^coursevault import: .* refused, nothing imported: course storage quota of 10 B would be exceeded \(0 B used\); delete old exports or course files to free space\n$`; code != 1 || !regexp.MustCompile(want).MatchString(stderr) {
+		t.Errorf("import over the quota: exit %d, stderr %q; want 1 and a match for %q", code, stderr, want)
+	}
+
 	code, out, stderr := runCLI(t, "import", zip, "--data-dir", dst)
 	if code != 0 {
 		t.Fatalf("import: %d %s", code, stderr)

@@ -84,6 +84,16 @@ func (d *DB) Close() error {
 	return errors.Join(d.r.Close(), d.w.Close())
 }
 
+// SetWriterCache sets the writer connection's page cache to kib KiB (Open
+// gives it 64 MiB). A one-shot command that streams a large course in, like
+// import, needs far less and keeps its memory small with less.
+func (d *DB) SetWriterCache(ctx context.Context, kib int) error {
+	if _, err := d.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", kib)); err != nil {
+		return fmt.Errorf("db: set the writer's page cache: %w", err)
+	}
+	return nil
+}
+
 // InTx runs fn in one immediate write transaction on the writer connection and
 // commits if fn returns nil. Everything fn does through tx commits together or
 // not at all (an export row and its job, for instance).

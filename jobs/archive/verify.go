@@ -267,33 +267,30 @@ func readLimited(f *zip.File, limit, maxRatio int64) ([]byte, error) {
 // countJSONRows checks that r holds one JSON array of objects and nothing
 // after it, and counts the objects. It holds one row at a time.
 func countJSONRows(r io.Reader) (int64, error) {
-	dec := json.NewDecoder(r)
-	tok, err := dec.Token()
-	if err != nil {
-		return 0, err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return 0, fmt.Errorf("starts with %v, not [", tok)
-	}
+	sc := NewRowScanner(r)
 	var rows int64
-	var row json.RawMessage
-	for dec.More() {
-		row = row[:0]
-		if err := dec.Decode(&row); err != nil {
-			return rows, fmt.Errorf("row %d: %w", rows+1, err)
-		}
-		if len(row) == 0 || row[0] != '{' {
+	for {
+		row, _, err := sc.Next()
+		var se *ScanError
+		switch {
+		case errors.As(err, &se) && se.Problem == "want an object":
 			return rows, fmt.Errorf("row %d is not an object", rows+1)
+		case errors.As(err, &se) && rows == 0 && strings.HasPrefix(se.Problem, "not a JSON array"):
+			if se.Problem == "not a JSON array" {
+				return rows, errors.New("it does not start with [")
+			}
+			return rows, errors.New(strings.TrimPrefix(se.Problem, "not a JSON array: "))
+		case err != nil:
+			return rows, err
+		case row == nil:
+			return rows, nil
+		}
+		if !json.Valid(row) {
+			var m map[string]json.RawMessage
+			return rows, fmt.Errorf("row %d: %w", rows+1, json.Unmarshal(row, &m))
 		}
 		rows++
 	}
-	if _, err := dec.Token(); err != nil { // the closing ]
-		return rows, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return rows, fmt.Errorf("unexpected content after the array")
-	}
-	return rows, nil
 }
 
 // declaredEntries reads the entry count from the zip's end of central

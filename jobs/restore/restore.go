@@ -148,6 +148,7 @@ func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, siz
 	if err := im.check(); err != nil {
 		return Result{}, im.refuse(err)
 	}
+	im.checked = true
 	if err := removeAbandoned(ctx, d, time.Now(), owner); err != nil {
 		return Result{}, fmt.Errorf("restore: %w", err)
 	}
@@ -177,8 +178,9 @@ func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, siz
 func (im *importer) refuse(err error) error {
 	var se *ShapeError
 	var ct codeTaken
+	var qe *files.QuotaError
 	switch {
-	case errors.As(err, &se), errors.As(err, &ct), errors.Is(err, errArchive):
+	case errors.As(err, &se), errors.As(err, &ct), errors.As(err, &qe), errors.Is(err, errArchive):
 		return refusal{err}
 	case im.ctx.Err() != nil:
 		return fmt.Errorf("restore: %w", im.ctx.Err())
@@ -204,6 +206,7 @@ type importer struct {
 	entries map[string]archive.Entry
 
 	// what the check found, for the insert
+	checked bool // the check passed: the data files are valid JSON
 	course  courseRow
 	statics []staticFileRow
 
@@ -234,7 +237,7 @@ func table[T any](im *importer, name string, parse func(r *row) T, fn func(r *ro
 	}
 	defer er.Close()
 	n := 0
-	err = eachRow(name, er, func(r *row) error {
+	err = eachRow(name, er, im.checked, func(r *row) error {
 		v := parse(r)
 		if r.err != nil {
 			return r.err

@@ -1,7 +1,6 @@
 package restore
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"coursevault/jobs/archive"
 )
 
 // ShapeError says which row and field of a data file is wrong, and how:
@@ -68,7 +69,7 @@ func (r *row) decode(name, want string, nullOK bool, dst any) bool {
 	if !ok {
 		return false
 	}
-	if err := json.Unmarshal(v, dst); err != nil {
+	if err := decodeValue(v, dst); err != nil {
 		r.fail(name, "want "+want)
 		return false
 	}
@@ -179,54 +180,53 @@ func (r *row) optTime(name string) *time.Time {
 // each (the row is reused: fn must not keep it). It refuses anything but a
 // JSON array of objects, naming the line where it went wrong. src must end
 // with an error if its bytes differ from what the manifest declares.
-func eachRow(name string, src io.Reader, fn func(r *row) error) error {
-	lr := &lineReader{r: bufio.NewReaderSize(src, 64<<10)}
-	dec := json.NewDecoder(lr)
+//
+// Rows are cut out of the stream by their brackets and quotes (archive.RowScanner),
+// then each is checked as JSON once (json.Valid) and split into its fields
+// (splitObject): one validation per byte instead of the several a
+// json.Decoder and json.Unmarshal into a map take. With checked, the bytes
+// were validated before (by the check pass) and src ends with an error
+// unless they are the same ones (sha256): the validation is not repeated,
+// and a row that changed meanwhile fails at that end.
+func eachRow(name string, src io.Reader, checked bool, fn func(r *row) error) error {
+	lr := &lineReader{r: src}
+	sc := archive.NewRowScanner(lr)
 	bad := func(off int64, problem string) error {
 		return &ShapeError{File: name, Line: lr.lineAt(off), Problem: problem}
 	}
-	tok, err := dec.Token()
-	if err != nil {
-		return bad(dec.InputOffset(), "not a JSON array: "+jsonProblem(err))
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return bad(dec.InputOffset(), "not a JSON array")
-	}
-	var raw json.RawMessage
 	r := &row{file: name, f: map[string]json.RawMessage{}}
-	for dec.More() {
-		if err := dec.Decode(&raw); err != nil {
-			var se *json.SyntaxError
-			if errors.As(err, &se) {
-				return bad(se.Offset, jsonProblem(err))
-			}
-			return bad(dec.InputOffset(), jsonProblem(err))
+	for {
+		raw, start, err := sc.Next()
+		var pe *archive.ScanError
+		switch {
+		case errors.As(err, &pe):
+			return bad(pe.Off, pe.Problem)
+		case err != nil:
+			return err
+		case raw == nil:
+			return nil
 		}
-		start := dec.InputOffset() - int64(len(raw))
 		r.line, r.err = lr.lineAt(start), nil
 		clear(r.f)
-		if len(raw) == 0 || raw[0] != '{' {
+		if raw[0] != '{' {
 			return &ShapeError{File: name, Line: r.line, Problem: "want an object"}
 		}
-		if err := json.Unmarshal(raw, &r.f); err != nil {
+		if !checked && !json.Valid(raw) {
+			var m map[string]json.RawMessage
+			err := json.Unmarshal(raw, &m)
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				return bad(start+se.Offset, jsonProblem(err))
+			}
+			return &ShapeError{File: name, Line: r.line, Problem: "want an object: " + jsonProblem(err)}
+		}
+		if err := splitObject(raw, r.f); err != nil {
 			return &ShapeError{File: name, Line: r.line, Problem: "want an object: " + jsonProblem(err)}
 		}
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
-	if _, err := dec.Token(); err != nil { // the closing ]
-		return bad(dec.InputOffset(), jsonProblem(err))
-	}
-	// Read to the end: trailing content is refused, and the source reports a
-	// size or checksum change only at its end.
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil || isJSONError(err) {
-			return bad(dec.InputOffset(), "unexpected content after the array")
-		}
-		return err
-	}
-	return nil
 }
 
 // jsonProblem words a decoding error without the package prefix.

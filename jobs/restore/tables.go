@@ -308,7 +308,8 @@ func (im *importer) check() error {
 
 	im.note("Checking data/static_files.json")
 	paths := map[string]bool{}
-	return table(im, "data/static_files.json", parseStaticFile, func(r *row, sf staticFileRow) error {
+	var staticBytes int64
+	err := table(im, "data/static_files.json", parseStaticFile, func(r *row, sf staticFileRow) error {
 		clean, err := files.CleanStaticPath(sf.Path)
 		if err != nil {
 			return bad(r, "path", "%q is not a safe relative path", sf.Path)
@@ -330,8 +331,20 @@ func (im *importer) check() error {
 			}
 		}
 		im.statics = append(im.statics, sf)
+		if sf.ArchivePath != nil {
+			staticBytes += sf.Size
+		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// The new course's static files count against its quota, as they do
+	// when added one by one: refused before any byte is stored.
+	if q := im.fs.Quota(); staticBytes > q {
+		return &files.QuotaError{Owner: files.Course(0), Quota: q, Size: staticBytes}
+	}
+	return nil
 }
 
 // insert writes the course: its row first, hidden (see db/restore.go), then
