@@ -48,7 +48,7 @@ func TestWAL_peakDuringLongExport(t *testing.T) {
 	api := newVaultAPI(t, srv.base, token)
 
 	var ex vaultExport
-	if code := api.do("POST", "/api/courses/1/exports", `{"include_stdout":true,"include_files":true}`, &ex); code != http.StatusAccepted {
+	if code := api.do("POST", "/api/courses/1/exports", `{"include_stdout":true,"include_files":true}`, &ex); code != http.StatusAccepted && code != http.StatusOK { // 200: one queued by an earlier run
 		t.Fatalf("POST export: %d", code)
 	}
 	start := time.Now()
@@ -79,7 +79,7 @@ func TestWAL_peakDuringLongExport(t *testing.T) {
 				return
 			case <-time.After(250 * time.Millisecond):
 			}
-			hc, csrf := vaultSignIn(t, srv.base, "teacher@demo.test")
+			hc, csrf := vaultSignIn(t, srv.base, "instructor@demo.test")
 			res, err := hc.PostForm(srv.base+"/signout", url.Values{"_csrf": {csrf}})
 			if err == nil {
 				res.Body.Close()
