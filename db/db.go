@@ -36,7 +36,10 @@ type DB struct {
 // Path-independent connection settings. synchronous=NORMAL is durable across
 // process crashes in WAL mode (only a power cut may lose the last commits);
 // attachment bytes are fsynced separately before their rows commit.
-const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+// journal_size_limit: once a checkpoint lets the WAL start over, a WAL file
+// grown past 64 MiB (a big import batch) is cut back to it, not kept at its
+// largest size for good.
+const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(67108864)&_time_format=sqlite"
 
 // Open opens (creating if needed) the database file at path and migrates it to
 // the schema this binary knows. A file that is not SQLite, or carries a newer

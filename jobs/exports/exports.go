@@ -8,8 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
+	"os"
 	"syscall"
 	"time"
 
@@ -175,6 +177,37 @@ type Made struct {
 // Maker writes one export's file to w, reporting progress.
 type Maker func(ctx context.Context, e db.ExportView, w io.Writer, progress func(done, total int64, note string)) (Made, error)
 
+// Rewinder is the writer a Handler gives its Maker: Rewind throws away what
+// was written so far, so the Maker can start its file again (an archive whose
+// course changed while it was read).
+type Rewinder interface {
+	io.Writer
+	Rewind() error
+}
+
+// output is the Handler's Rewinder: the temp file and the hash of its bytes.
+type output struct {
+	f *os.File
+	h hash.Hash
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	n, err := o.f.Write(p)
+	o.h.Write(p[:n])
+	return n, err
+}
+
+func (o *output) Rewind() error {
+	if err := o.f.Truncate(0); err != nil {
+		return fmt.Errorf("exports: rewind %s: %w", o.f.Name(), err)
+	}
+	if _, err := o.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("exports: rewind %s: %w", o.f.Name(), err)
+	}
+	o.h.Reset()
+	return nil
+}
+
 // Handler returns the job handler for an export kind: it writes the file with
 // write into a temp file in the attachment directory and adopts it (no second
 // copy), pointing the export at the file in the same transaction. On any
@@ -203,8 +236,8 @@ func (s *Service) Handler(write Maker) jobs.Handler {
 			}
 		}()
 		// Hash while writing, so a large archive is not read a second time.
-		h := sha256.New()
-		made, err := write(ctx, e, io.MultiWriter(tmp, h), j.Progress)
+		out := &output{f: tmp, h: sha256.New()}
+		made, err := write(ctx, e, out, j.Progress)
 		if errors.Is(err, syscall.ENOSPC) {
 			return fmt.Errorf("the server's disk is full; free space in the data directory and retry (%w)", err)
 		}
@@ -214,7 +247,7 @@ func (s *Service) Handler(write Maker) jobs.Handler {
 		adopted = true // Adopt consumes tmp, even when it fails
 		f, err := s.files.Adopt(ctx, files.Input{
 			Owner: files.Course(e.CourseID), Category: e.Kind, Filename: made.Filename, ContentType: made.ContentType,
-			CreatedBy: e.RequestedBy, SHA256: hex.EncodeToString(h.Sum(nil)),
+			CreatedBy: e.RequestedBy, SHA256: hex.EncodeToString(out.h.Sum(nil)),
 			Link: func(tx *db.Queries, f files.File) error {
 				if err := tx.FinishExport(ctx, e.ID, f.ID, made.DataVersion, s.now()); err != nil {
 					return err
