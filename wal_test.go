@@ -46,6 +46,7 @@ func TestWAL_peakDuringLongExport(t *testing.T) {
 	walPath := filepath.Join(dir, "coursevault.db-wal")
 	srv := startVault(t, dir, "--poll-interval", "200ms")
 	api := newVaultAPI(t, srv.base, token)
+	ingest := walIngestCourse(t, srv.base, dir)
 
 	var ex vaultExport
 	if code := api.do("POST", "/api/courses/1/exports", `{"include_stdout":true,"include_files":true}`, &ex); code != http.StatusAccepted && code != http.StatusOK { // 200: one queued by an earlier run
@@ -56,7 +57,26 @@ func TestWAL_peakDuringLongExport(t *testing.T) {
 	var wg sync.WaitGroup
 	var signIns, books atomic.Int64
 	var peak atomic.Int64
-	wg.Add(3)
+	wg.Add(4)
+	var ingested atomic.Int64
+	go func() { // an autograder sends one result a second to another course
+		defer wg.Done()
+		stdout := strings.Repeat("ok: all tests passed in 0.01s\n", 16<<10/30)
+		for i := 0; ; i++ {
+			line := fmt.Sprintf(`{"id":"wal-%d-%d","assignment":"hw1","student":"wal-student@demo.test","commit":"abc","state":"passed",`+
+				`"submitted_at":"2026-11-01T10:00:00Z","build":{"passed":true,"stdout":%q},"tests":[{"name":"t","passed":true,"message":"","stdout":%q}],"score":0.5}`,
+				time.Now().UnixNano(), i, stdout, stdout)
+			if code := ingest(line); code != http.StatusOK {
+				t.Errorf("ingest: %d", code)
+			}
+			ingested.Add(1)
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}()
 	go func() { // the WAL's size, every 100 ms
 		defer wg.Done()
 		for tick := time.NewTicker(100 * time.Millisecond); ; {
@@ -117,8 +137,8 @@ func TestWAL_peakDuringLongExport(t *testing.T) {
 	if fi, err := os.Stat(walPath); err == nil {
 		end = fi.Size()
 	}
-	t.Logf("archive of %.1f MB in %s; %d sign-ins and %d workbooks meanwhile; WAL peak %.1f MiB, %.1f MiB at the end",
-		float64(ex.Size)/1e6, took.Round(100*time.Millisecond), signIns.Load(), books.Load(),
+	t.Logf("archive of %.1f MB in %s; %d sign-ins, %d workbooks and %d ingested results meanwhile; WAL peak %.1f MiB, %.1f MiB at the end",
+		float64(ex.Size)/1e6, took.Round(100*time.Millisecond), signIns.Load(), books.Load(), ingested.Load(),
 		float64(peak.Load())/(1<<20), float64(end)/(1<<20))
 	if took < time.Minute {
 		t.Logf("note: the archive took under a minute; use a larger COURSEVAULT_WAL_DEMO for the figure the README quotes")
@@ -126,4 +146,47 @@ func TestWAL_peakDuringLongExport(t *testing.T) {
 	if bad := srv.serverErrors(); len(bad) > 0 {
 		t.Errorf("errors reached the log:\n%s", strings.Join(bad, "\n"))
 	}
+}
+
+// walIngestCourse makes (or finds) course WAL2 with one student and one
+// assignment, for the autograder writer, and returns a function that sends
+// one NDJSON line to it.
+func walIngestCourse(t *testing.T, base, dir string) func(line string) int {
+	admin := newVaultAPI(t, base, strings.TrimSpace(vaultRun(t, "token", "create", "--email", "admin@demo.test", "--data-dir", dir)))
+	var c struct {
+		ID int64 `json:"id"`
+	}
+	if code := admin.do("POST", "/api/courses", `{"code":"WAL2","name":"WAL writer","term":"Fall"}`, &c); code == http.StatusConflict {
+		var all []struct {
+			ID   int64  `json:"id"`
+			Code string `json:"code"`
+		}
+		admin.do("GET", "/api/courses", "", &all)
+		for _, x := range all {
+			if x.Code == "WAL2" {
+				c.ID = x.ID
+			}
+		}
+	} else if code != http.StatusCreated {
+		t.Fatalf("POST course: %d", code)
+	}
+	send := func(method, path, ctype, body string) int {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin.token)
+		req.Header.Set("Content-Type", ctype)
+		res, err := admin.hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	course := fmt.Sprintf("/api/courses/%d", c.ID)
+	if code := send("PUT", course+"/roster", "text/csv", "email,name\nwal-student@demo.test,WAL Student\n"); code != http.StatusOK {
+		t.Fatalf("PUT roster: %d", code)
+	}
+	if code := send("PUT", course+"/assignments/hw1", "application/json", `{"name":"HW1","points":10}`); code/100 != 2 {
+		t.Fatalf("PUT assignment: %d", code)
+	}
+	return func(line string) int { return send("POST", course+"/submissions", "application/x-ndjson", line+"\n") }
 }
