@@ -42,7 +42,17 @@ type CourseReader struct {
 	chunk    time.Duration
 	version  int64 // 0 until the first read
 	reads    int   // transactions so far (tests)
+
+	checkpointed time.Time // the last checkpoint between two chunks
 }
+
+// checkpointEvery is how often a CourseReader checkpoints between chunks.
+// SQLite checkpoints by itself as the WAL grows, but at a commit, when the
+// reader's current chunk usually still holds an older snapshot: the WAL is
+// then never copied in whole and never starts over. Between two chunks the
+// reader holds none, so a checkpoint there can copy it all and the next
+// write starts the WAL from the beginning again.
+const checkpointEvery = time.Second
 
 // CourseReader returns a reader of courseID's archive rows whose read
 // transactions last about chunk (DefaultChunk when 0).
@@ -157,6 +167,12 @@ var errChunkFull = errors.New("chunk full")
 func (r *CourseReader) chunked(ctx context.Context, stream func(tx *Queries, after archiveKey, next func(archiveKey) error) error) error {
 	after := firstKey
 	for {
+		if time.Since(r.checkpointed) >= checkpointEvery {
+			if err := r.d.Checkpoint(ctx); err != nil {
+				return err
+			}
+			r.checkpointed = time.Now()
+		}
 		full := false
 		err := r.read(ctx, func(tx *Queries) error {
 			deadline := time.Now().Add(r.chunk)

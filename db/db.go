@@ -105,6 +105,16 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Queries) error) error {
 	return nil
 }
 
+// Checkpoint copies what it can of the WAL into the database file without
+// waiting for anyone (PASSIVE): frames a reader's snapshot still needs stay.
+// Once everything is copied, the next write starts the WAL over.
+func (d *DB) Checkpoint(ctx context.Context) error {
+	if _, err := d.w.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		return fmt.Errorf("db: checkpoint: %w", err)
+	}
+	return nil
+}
+
 // Queries holds every typed query. The same methods run on the reader pool
 // (DB's embedded Queries) and inside a write transaction (InTx's tx).
 type Queries struct {
