@@ -200,23 +200,53 @@ func (q *Queries) EachAssignment(ctx context.Context, courseID int64, fn func(As
 // EachSubmission calls fn with each submission of a course, by assignment
 // (course order), student and id.
 func (q *Queries) EachSubmission(ctx context.Context, courseID int64, fn func(Submission) error) error {
-	rows, err := q.q.QueryContext(ctx, `
-		SELECT s.id, s.assignment_id, s.user_id, s.commit_sha, s.state, s.created_at, s.updated_at, coalesce(s.external_id, '')
+	return q.eachSubmission(ctx, courseID, firstKey, fn, nil)
+}
+
+// keyedQuery runs a query whose first column is the position of the row's
+// assignment, the arguments after courseID being the parts of after; keys
+// filter rows from after on. Each query's first WHERE terms skip earlier
+// assignments and submissions early (at their level of the join), so a
+// chunk that resumes deep in a course does not scan what came before.
+func (q *Queries) keyedQuery(ctx context.Context, query string, courseID int64, after archiveKey, extra ...any) (*sql.Rows, error) {
+	args := append([]any{courseID, after.Position, after.AssignmentID, after.UserID, after.SubmissionID, after.ID}, extra...)
+	return q.q.QueryContext(ctx, query, args...)
+}
+
+// resume calls next (if any) with a delivered row's key.
+func resume(next func(archiveKey) error, k archiveKey) error {
+	if next == nil {
+		return nil
+	}
+	return next(k)
+}
+
+// eachSubmission streams submissions from after on; next gets each
+// delivered row's key and may stop the stream (CourseReader's chunks).
+func (q *Queries) eachSubmission(ctx context.Context, courseID int64, after archiveKey, fn func(Submission) error, next func(archiveKey) error) error {
+	rows, err := q.keyedQuery(ctx, `
+		SELECT a.position, s.id, s.assignment_id, s.user_id, s.commit_sha, s.state, s.created_at, s.updated_at, coalesce(s.external_id, '')
 		  FROM assignments a
 		  JOIN submissions s ON s.assignment_id = a.id
-		 WHERE a.course_id = ?
-		 ORDER BY a.position, a.id, s.user_id, s.id`, courseID)
+		 WHERE a.course_id = ?1
+		   AND (a.position, a.id) >= (?2, ?3)
+		   AND (a.position, a.id, s.user_id, s.id) > (?2, ?3, ?4, ?5)
+		 ORDER BY a.position, a.id, s.user_id, s.id`, courseID, after)
 	if err != nil {
 		return fmt.Errorf("db: stream submissions of course %d: %w", courseID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var s Submission
-		if err := rows.Scan(&s.ID, &s.AssignmentID, &s.UserID, &s.CommitSHA, &s.State, &s.CreatedAt, &s.UpdatedAt, &s.ExternalID); err != nil {
+		var pos int64
+		if err := rows.Scan(&pos, &s.ID, &s.AssignmentID, &s.UserID, &s.CommitSHA, &s.State, &s.CreatedAt, &s.UpdatedAt, &s.ExternalID); err != nil {
 			return fmt.Errorf("db: stream submissions of course %d: %w", courseID, err)
 		}
 		s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()
 		if err := fn(s); err != nil {
+			return err
+		}
+		if err := resume(next, archiveKey{Position: pos, AssignmentID: s.AssignmentID, UserID: s.UserID, SubmissionID: s.ID}); err != nil {
 			return err
 		}
 	}
@@ -236,25 +266,37 @@ type BuildResultRow struct {
 // EachBuildResult calls fn with each build result of a course, in submission
 // order. withStdout false leaves Stdout empty and never reads the text.
 func (q *Queries) EachBuildResult(ctx context.Context, courseID int64, withStdout bool, fn func(BuildResultRow) error) error {
-	rows, err := q.q.QueryContext(ctx, `
-		SELECT b.id, b.submission_id, b.passed,
-		       CASE WHEN ?2 THEN b.stdout ELSE '' END, octet_length(b.stdout), b.created_at
+	return q.eachBuildResult(ctx, courseID, withStdout, firstKey, fn, nil)
+}
+
+// eachBuildResult streams build results from after on (see eachSubmission).
+func (q *Queries) eachBuildResult(ctx context.Context, courseID int64, withStdout bool, after archiveKey, fn func(BuildResultRow) error, next func(archiveKey) error) error {
+	rows, err := q.keyedQuery(ctx, `
+		SELECT a.position, a.id, s.user_id, b.id, b.submission_id, b.passed,
+		       CASE WHEN ?7 THEN b.stdout ELSE '' END, octet_length(b.stdout), b.created_at
 		  FROM assignments a
 		  JOIN submissions s ON s.assignment_id = a.id
 		  JOIN build_results b ON b.submission_id = s.id
 		 WHERE a.course_id = ?1
-		 ORDER BY a.position, a.id, s.user_id, s.id`, courseID, withStdout)
+		   AND (a.position, a.id) >= (?2, ?3)
+		   AND (a.position, a.id, s.user_id, s.id) > (?2, ?3, ?4, ?5)
+		 ORDER BY a.position, a.id, s.user_id, s.id`, courseID, after, withStdout)
 	if err != nil {
 		return fmt.Errorf("db: stream build results of course %d: %w", courseID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r BuildResultRow
-		if err := rows.Scan(&r.ID, &r.SubmissionID, &r.Passed, &r.Stdout, &r.StdoutBytes, &r.CreatedAt); err != nil {
+		var k archiveKey
+		if err := rows.Scan(&k.Position, &k.AssignmentID, &k.UserID, &r.ID, &r.SubmissionID, &r.Passed, &r.Stdout, &r.StdoutBytes, &r.CreatedAt); err != nil {
 			return fmt.Errorf("db: stream build results of course %d: %w", courseID, err)
 		}
 		r.CreatedAt = r.CreatedAt.UTC()
 		if err := fn(r); err != nil {
+			return err
+		}
+		k.SubmissionID = r.SubmissionID
+		if err := resume(next, k); err != nil {
 			return err
 		}
 	}
@@ -274,25 +316,38 @@ type TestResultRow struct {
 // EachTestResult calls fn with each test result of a course, in submission
 // order then id. withStdout false leaves Stdout empty and never reads the text.
 func (q *Queries) EachTestResult(ctx context.Context, courseID int64, withStdout bool, fn func(TestResultRow) error) error {
-	rows, err := q.q.QueryContext(ctx, `
-		SELECT t.id, t.submission_id, t.name, t.passed, t.message,
-		       CASE WHEN ?2 THEN t.stdout ELSE '' END, octet_length(t.stdout), t.created_at
+	return q.eachTestResult(ctx, courseID, withStdout, firstKey, fn, nil)
+}
+
+// eachTestResult streams test results from after on (see eachSubmission).
+func (q *Queries) eachTestResult(ctx context.Context, courseID int64, withStdout bool, after archiveKey, fn func(TestResultRow) error, next func(archiveKey) error) error {
+	rows, err := q.keyedQuery(ctx, `
+		SELECT a.position, a.id, s.user_id, t.id, t.submission_id, t.name, t.passed, t.message,
+		       CASE WHEN ?7 THEN t.stdout ELSE '' END, octet_length(t.stdout), t.created_at
 		  FROM assignments a
 		  JOIN submissions s ON s.assignment_id = a.id
 		  JOIN test_results t ON t.submission_id = s.id
 		 WHERE a.course_id = ?1
-		 ORDER BY a.position, a.id, s.user_id, s.id, t.id`, courseID, withStdout)
+		   AND (a.position, a.id) >= (?2, ?3)
+		   AND (a.position, a.id, s.user_id, s.id) >= (?2, ?3, ?4, ?5)
+		   AND (a.position, a.id, s.user_id, s.id, t.id) > (?2, ?3, ?4, ?5, ?6)
+		 ORDER BY a.position, a.id, s.user_id, s.id, t.id`, courseID, after, withStdout)
 	if err != nil {
 		return fmt.Errorf("db: stream test results of course %d: %w", courseID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r TestResultRow
-		if err := rows.Scan(&r.ID, &r.SubmissionID, &r.Name, &r.Passed, &r.Message, &r.Stdout, &r.StdoutBytes, &r.CreatedAt); err != nil {
+		var k archiveKey
+		if err := rows.Scan(&k.Position, &k.AssignmentID, &k.UserID, &r.ID, &r.SubmissionID, &r.Name, &r.Passed, &r.Message, &r.Stdout, &r.StdoutBytes, &r.CreatedAt); err != nil {
 			return fmt.Errorf("db: stream test results of course %d: %w", courseID, err)
 		}
 		r.CreatedAt = r.CreatedAt.UTC()
 		if err := fn(r); err != nil {
+			return err
+		}
+		k.SubmissionID, k.ID = r.SubmissionID, r.ID
+		if err := resume(next, k); err != nil {
 			return err
 		}
 	}
@@ -305,12 +360,20 @@ func (q *Queries) EachTestResult(ctx context.Context, courseID int64, withStdout
 // EachScore calls fn with each score of a course, by assignment (course
 // order) and student.
 func (q *Queries) EachScore(ctx context.Context, courseID int64, fn func(Score) error) error {
-	rows, err := q.q.QueryContext(ctx, `
-		SELECT sc.id, sc.assignment_id, sc.user_id, sc.fraction, sc.status, sc.late, sc.submitted_at, sc.updated_at
+	return q.eachScore(ctx, courseID, firstKey, fn, nil)
+}
+
+// eachScore streams scores from after on (see eachSubmission); a score is
+// one per assignment and student.
+func (q *Queries) eachScore(ctx context.Context, courseID int64, after archiveKey, fn func(Score) error, next func(archiveKey) error) error {
+	rows, err := q.keyedQuery(ctx, `
+		SELECT a.position, sc.id, sc.assignment_id, sc.user_id, sc.fraction, sc.status, sc.late, sc.submitted_at, sc.updated_at
 		  FROM assignments a
 		  JOIN scores sc ON sc.assignment_id = a.id
-		 WHERE a.course_id = ?
-		 ORDER BY a.position, a.id, sc.user_id`, courseID)
+		 WHERE a.course_id = ?1
+		   AND (a.position, a.id) >= (?2, ?3)
+		   AND (a.position, a.id, sc.user_id) > (?2, ?3, ?4)
+		 ORDER BY a.position, a.id, sc.user_id`, courseID, after)
 	if err != nil {
 		return fmt.Errorf("db: stream scores of course %d: %w", courseID, err)
 	}
@@ -319,7 +382,8 @@ func (q *Queries) EachScore(ctx context.Context, courseID int64, fn func(Score) 
 		var s Score
 		var fraction sql.NullFloat64
 		var submitted sql.NullTime
-		if err := rows.Scan(&s.ID, &s.AssignmentID, &s.UserID, &fraction, &s.Status, &s.Late, &submitted, &s.UpdatedAt); err != nil {
+		var pos int64
+		if err := rows.Scan(&pos, &s.ID, &s.AssignmentID, &s.UserID, &fraction, &s.Status, &s.Late, &submitted, &s.UpdatedAt); err != nil {
 			return fmt.Errorf("db: stream scores of course %d: %w", courseID, err)
 		}
 		if fraction.Valid {
@@ -329,6 +393,9 @@ func (q *Queries) EachScore(ctx context.Context, courseID int64, fn func(Score) 
 		s.SubmittedAt = timePtr(submitted)
 		s.UpdatedAt = s.UpdatedAt.UTC()
 		if err := fn(s); err != nil {
+			return err
+		}
+		if err := resume(next, archiveKey{Position: pos, AssignmentID: s.AssignmentID, UserID: s.UserID}); err != nil {
 			return err
 		}
 	}

@@ -36,7 +36,10 @@ type DB struct {
 // Path-independent connection settings. synchronous=NORMAL is durable across
 // process crashes in WAL mode (only a power cut may lose the last commits);
 // attachment bytes are fsynced separately before their rows commit.
-const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+// journal_size_limit: once a checkpoint lets the WAL start over, a WAL file
+// grown past 64 MiB (a big import batch) is cut back to it, not kept at its
+// largest size for good.
+const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(67108864)&_time_format=sqlite"
 
 // Open opens (creating if needed) the database file at path and migrates it to
 // the schema this binary knows. A file that is not SQLite, or carries a newer
@@ -108,6 +111,16 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Queries) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// Checkpoint copies what it can of the WAL into the database file without
+// waiting for anyone (PASSIVE): frames a reader's snapshot still needs stay.
+// Once everything is copied, the next write starts the WAL over.
+func (d *DB) Checkpoint(ctx context.Context) error {
+	if _, err := d.w.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		return fmt.Errorf("db: checkpoint: %w", err)
 	}
 	return nil
 }

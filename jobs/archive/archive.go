@@ -92,13 +92,30 @@ type Options struct {
 	Now         time.Time `json:"-"` // generated_at; zero means time.Now()
 }
 
-// Source is where the archive's content comes from. Q should be a read
-// transaction (db.DB.ReadTx) so every table is read from one snapshot.
+// Source is where the archive's content comes from. Q must read every table
+// at one state of the course: a read transaction (db.DB.ReadTx's tx, one
+// snapshot), or a db.CourseReader (short transactions at one data version;
+// Write then fails with db.ErrCourseChanged if the course moved meanwhile).
 // OpenFile returns the bytes of a files row (the file store owns them).
 type Source struct {
-	Q        *db.Queries
+	Q        Reader
 	CourseID int64
 	OpenFile func(ctx context.Context, fileID int64) (io.ReadCloser, error)
+}
+
+// Reader is the course reading an archive needs; *db.Queries and
+// *db.CourseReader have it.
+type Reader interface {
+	CourseByID(ctx context.Context, id int64) (db.Course, error)
+	CountArchiveRows(ctx context.Context, courseID int64) (db.ArchiveCounts, error)
+	EachPeriod(ctx context.Context, courseID int64, fn func(db.Period) error) error
+	EachMember(ctx context.Context, courseID int64, fn func(db.MemberRow) error) error
+	EachAssignment(ctx context.Context, courseID int64, fn func(db.Assignment) error) error
+	EachSubmission(ctx context.Context, courseID int64, fn func(db.Submission) error) error
+	EachBuildResult(ctx context.Context, courseID int64, withStdout bool, fn func(db.BuildResultRow) error) error
+	EachTestResult(ctx context.Context, courseID int64, withStdout bool, fn func(db.TestResultRow) error) error
+	EachScore(ctx context.Context, courseID int64, fn func(db.Score) error) error
+	ListStaticFiles(ctx context.Context, courseID int64) ([]db.StaticFile, error)
 }
 
 // Filename is the name an archive is offered under:

@@ -193,26 +193,41 @@ func (s *Service) Handler(write Maker) jobs.Handler {
 		}
 		// The bytes stream to the store as they are written (hashed on the
 		// way), and the export points at the file in the row's transaction.
-		f, err := s.files.Produce(ctx, files.Input{Owner: files.Course(e.CourseID), Category: e.Kind, CreatedBy: e.RequestedBy},
-			func(w io.Writer, in *files.Input) error {
-				made, err := write(ctx, e, w, j.Progress)
-				if err != nil {
-					return err
-				}
-				in.Filename, in.ContentType = made.Filename, made.ContentType
-				in.Link = func(tx *db.Queries, f files.File) error {
-					if err := tx.FinishExport(ctx, e.ID, f.ID, made.DataVersion, s.now()); err != nil {
+		// An archive whose course changed while it was read in short
+		// transactions (db.ErrCourseChanged) is abandoned in the store and
+		// made again; the last attempt reads in one transaction (see
+		// ArchiveMaker).
+		var f files.File
+		for attempt := 1; ; attempt++ {
+			actx := ctx
+			if attempt > chunkedAttempts {
+				actx = context.WithValue(ctx, readOnceKey{}, true)
+			}
+			f, err = s.files.Produce(actx, files.Input{Owner: files.Course(e.CourseID), Category: e.Kind, CreatedBy: e.RequestedBy},
+				func(w io.Writer, in *files.Input) error {
+					made, err := write(actx, e, w, j.Progress)
+					if err != nil {
 						return err
 					}
-					// Ready now: the same request from here on makes a new export.
-					if err := tx.ReleaseJobUniqueKey(ctx, j.ID); err != nil {
-						return err
+					in.Filename, in.ContentType = made.Filename, made.ContentType
+					in.Link = func(tx *db.Queries, f files.File) error {
+						if err := tx.FinishExport(ctx, e.ID, f.ID, made.DataVersion, s.now()); err != nil {
+							return err
+						}
+						// Ready now: the same request from here on makes a new export.
+						if err := tx.ReleaseJobUniqueKey(ctx, j.ID); err != nil {
+							return err
+						}
+						return tx.InsertAuditEvent(ctx, db.AuditEvent{At: s.now(), UserID: e.RequestedBy, Action: "file.store",
+							CourseID: e.CourseID, Subject: f.Filename, Detail: fmt.Sprintf("%s, %d bytes, sha256 %s", e.Kind, f.Size, f.SHA256)})
 					}
-					return tx.InsertAuditEvent(ctx, db.AuditEvent{At: s.now(), UserID: e.RequestedBy, Action: "file.store",
-						CourseID: e.CourseID, Subject: f.Filename, Detail: fmt.Sprintf("%s, %d bytes, sha256 %s", e.Kind, f.Size, f.SHA256)})
-				}
-				return nil
-			})
+					return nil
+				})
+			if !errors.Is(err, db.ErrCourseChanged) || attempt > chunkedAttempts {
+				break
+			}
+			j.Progress(0, 0, "The course changed while it was read; starting again")
+		}
 		if errors.Is(err, syscall.ENOSPC) {
 			return fmt.Errorf("the server's disk is full; free space in the data directory and retry (%w)", err)
 		}

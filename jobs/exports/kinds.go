@@ -12,30 +12,59 @@ import (
 	"coursevault/jobs/perfbook"
 )
 
-// ArchiveMaker makes course archives: every table read from one snapshot,
-// static files' bytes from the file store.
+// chunkedAttempts is how many times an archive is read in short transactions
+// (db.CourseReader) before falling back to one long transaction.
+const chunkedAttempts = 2
+
+// readOnceKey in a Maker's context asks for the last attempt's single read
+// transaction.
+type readOnceKey struct{}
+
+// ArchiveMaker makes course archives: every table read at one state of the
+// course, static files' bytes from the file store.
+//
+// The rows are read with a db.CourseReader: short read transactions, all at
+// the data version of the first, so the WAL can be checkpointed while a long
+// archive is written (see db/course_reader.go). When the course's own data
+// changes meanwhile, the maker fails with db.ErrCourseChanged and the Handler
+// abandons the file so far and makes it again; after chunkedAttempts the
+// Handler marks the context (readOnceKey) and the read is one transaction
+// from start to end, as before CourseReader: consistent whatever is written,
+// at the cost of a WAL that grows while it runs. Every archive is one state of
+// the course, recorded as its data version: "Up to date" shows whether the
+// course has moved on since.
 func ArchiveMaker(d *db.DB, fs *files.Service, appVersion string, tz *time.Location, now func() time.Time) Maker {
+	return archiveMaker(d, fs, appVersion, tz, now, db.DefaultChunk)
+}
+
+func archiveMaker(d *db.DB, fs *files.Service, appVersion string, tz *time.Location, now func() time.Time, chunk time.Duration) Maker {
 	return func(ctx context.Context, e db.ExportView, w io.Writer, progress func(done, total int64, note string)) (Made, error) {
 		requester, err := d.UserByID(ctx, e.RequestedBy)
 		if err != nil {
 			return Made{}, fmt.Errorf("the user who asked for the export: %w", err)
 		}
-		var made Made
-		err = d.ReadTx(ctx, func(tx *db.Queries) error {
-			c, err := tx.CourseByID(ctx, e.CourseID)
+		write := func(q archive.Reader) (Made, error) {
+			c, err := q.CourseByID(ctx, e.CourseID)
 			if err != nil {
-				return err
+				return Made{}, err
 			}
 			at := now()
-			src := archive.Source{Q: tx, CourseID: e.CourseID, OpenFile: fs.OpenByID}
+			src := archive.Source{Q: q, CourseID: e.CourseID, OpenFile: fs.OpenByID}
 			opts := archive.Options{IncludeStdout: e.IncludeStdout, IncludeStaticFiles: e.IncludeStatic, AppVersion: appVersion,
 				GeneratedBy: archive.Person{ID: requester.ID, Email: requester.Email, Name: requester.Name}, Now: at}
 			m, err := archive.Write(ctx, w, src, opts, progress)
 			if err != nil {
-				return err
+				return Made{}, err
 			}
-			made = Made{Filename: archive.Filename(c.Code, c.Term, at.In(tz)), ContentType: "application/zip", DataVersion: m.Course.DataVersion}
-			return nil
+			return Made{Filename: archive.Filename(c.Code, c.Term, at.In(tz)), ContentType: "application/zip", DataVersion: m.Course.DataVersion}, nil
+		}
+		if ctx.Value(readOnceKey{}) == nil {
+			return write(d.CourseReader(e.CourseID, chunk))
+		}
+		var made Made
+		err = d.ReadTx(ctx, func(tx *db.Queries) error {
+			made, err = write(tx)
+			return err
 		})
 		return made, err
 	}
