@@ -165,7 +165,11 @@ func (p *Preview) matchColumns(f File, assignments []db.Assignment) {
 			id = strconv.FormatInt(a.ID, 10)
 		}
 		if first, ok := used[id]; ok {
-			p.Errors = append(p.Errors, LineError{Line: line, Column: c.Header, Message: fmt.Sprintf("the column %q is for the same assignment", first)})
+			msg := fmt.Sprintf("the column %q is for the same assignment", first)
+			if f.Format == FormatLong {
+				msg = fmt.Sprintf("%q and %q name the same assignment (one by its key, one by its name): name it one way throughout the file", first, c.Header)
+			}
+			p.Errors = append(p.Errors, LineError{Line: line, Column: c.Header, Message: msg})
 		}
 		used[id] = c.Header
 		p.newIndex[i] = -1

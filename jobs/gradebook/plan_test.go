@@ -1,8 +1,12 @@
 package gradebook
 
 import (
+	"context"
 	"reflect"
+	"strings"
 	"testing"
+
+	"coursevault/db"
 )
 
 func TestPlan_canvasFile(t *testing.T) {
@@ -182,5 +186,31 @@ func TestPlan_matching(t *testing.T) {
 				t.Errorf("matched %d, unknown %+v, set %q, errors %v", p.Matched, p.Unknown, changes(p.Set), p.Errors)
 			}
 		})
+	}
+}
+
+// A long-form file that names one assignment by its key on one line and by
+// its name on another is refused with words that say so.
+func TestPlan_longFormNamingOneAssignmentTwoWays(t *testing.T) {
+	c := newCourse(t)
+	ctx := context.Background()
+	err := c.d.InTx(ctx, func(tx *db.Queries) error {
+		_, err := tx.InsertAssignment(ctx, db.Assignment{CourseID: c.id, Name: "Project", Kind: db.KindProject, Position: 2, Points: 50, Key: "proj"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(strings.NewReader("email,assignment,score\nada@school.edu,proj,40\ngrace@school.edu,Project,45\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Plan(ctx, c.d.Queries, c.id, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"proj" and "Project" name the same assignment (one by its key, one by its name): name it one way throughout the file`
+	if len(p.Errors) != 1 || p.Errors[0].Message != want {
+		t.Fatalf("errors %+v", p.Errors)
 	}
 }
