@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -153,6 +154,25 @@ func (f flags) parse(args []string) error {
 // dataDirFlag adds --data-dir, shared by every command that opens the database.
 func (f flags) dataDir() *string {
 	return f.String("data-dir", "./data", "directory for the database and attachments (COURSEVAULT_DATA_DIR)")
+}
+
+// storage adds --storage, shared by every command that opens the file store.
+func (f flags) storage() *string {
+	return f.String("storage", "file", "where attachments live: file (the data directory's attachments/) or an S3 URL such as "+
+		"s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1&path_style=true; see README (COURSEVAULT_STORAGE)")
+}
+
+// openBlobs opens the store --storage names (files.OpenStorage); a bad
+// value is a usage error, told without the URL's credentials.
+func openBlobs(storage string, log *slog.Logger) (files.Blobs, error) {
+	b, err := files.OpenStorage(storage)
+	if errors.Is(err, files.ErrStorageURL) {
+		return nil, fmt.Errorf("%w: --storage %v", errUsage, err)
+	}
+	if err == nil && b != nil && log != nil {
+		log.Info("attachments in object storage", "store", b.String())
+	}
+	return b, err
 }
 
 // openStore opens the data directory's database and the file store

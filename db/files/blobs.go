@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -74,3 +75,24 @@ func downError(err error) error {
 
 // isNotExist reports whether err says an object is missing.
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// ErrStorageURL marks a --storage value that names no store we know or is
+// malformed; the message says what is wrong without repeating credentials.
+var ErrStorageURL = errors.New("must be file or an s3:// URL")
+
+// OpenStorage opens the store a storage setting names: nil for "file" or ""
+// (New's default, the data directory's attachments), an S3 bucket for an
+// s3:// URL. A bad setting matches ErrStorageURL.
+func OpenStorage(storage string) (Blobs, error) {
+	switch {
+	case storage == "" || storage == "file":
+		return nil, nil
+	case strings.HasPrefix(storage, "s3://"):
+		cfg, err := ParseS3URL(storage)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrStorageURL, err)
+		}
+		return NewS3(cfg)
+	}
+	return nil, ErrStorageURL
+}
