@@ -237,12 +237,6 @@ func jsonProblem(err error) string {
 	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
-func isJSONError(err error) bool {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	return errors.As(err, &se) || errors.As(err, &te)
-}
-
 // lineReader remembers where the newlines are in what the JSON decoder has
 // read ahead, so a byte offset can be turned into a line number. Offsets are
 // asked for in increasing order, so only newlines past the last one asked for
