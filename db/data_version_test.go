@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -74,5 +75,92 @@ func TestDataVersion_movesOnEveryChangeOfCourseData(t *testing.T) {
 		if after := version(); after <= before {
 			t.Errorf("%s: data_version stayed at %d", ch.name, before)
 		}
+	}
+}
+
+// TestInBulkTx_movesTheVersionOnce: a bulk write moves its course's version
+// exactly once however many rows it writes, not at all when it writes
+// nothing or fails, and leaves the per-row triggers working afterwards.
+func TestInBulkTx_movesTheVersionOnce(t *testing.T) {
+	d := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var course, assignment int64
+	var users []int64
+	err := d.InTx(ctx, func(tx *Queries) (err error) {
+		if course, err = tx.InsertCourse(ctx, Course{Code: "C1", Name: "One", CreatedAt: now}); err != nil {
+			return err
+		}
+		if assignment, err = tx.InsertAssignment(ctx, Assignment{CourseID: course, Name: "A", Kind: KindHomework, Position: 1, Points: 10}); err != nil {
+			return err
+		}
+		for _, e := range []string{"a@x.edu", "b@x.edu", "c@x.edu"} {
+			u, err := tx.InsertUser(ctx, User{Email: e, Name: e, CreatedAt: now})
+			if err != nil {
+				return err
+			}
+			users = append(users, u)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func() int64 {
+		c, err := d.CourseByID(ctx, course)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.DataVersion
+	}
+	score := `INSERT INTO scores (assignment_id, user_id, fraction, status, updated_at) VALUES (?, ?, 0.5, 'completed', '2026-01-02 03:04:05+00:00')`
+
+	before := version()
+	err = d.InBulkTx(ctx, course, func(tx *Queries) error {
+		for _, u := range users {
+			if _, err := tx.q.ExecContext(ctx, score, assignment, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := version(); got != before+1 {
+		t.Errorf("three scores in one bulk write: version %d → %d, want one step", before, got)
+	}
+
+	before = version()
+	if err := d.InBulkTx(ctx, course, func(tx *Queries) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := version(); got != before {
+		t.Errorf("a bulk write that changed nothing moved the version %d → %d", before, got)
+	}
+
+	boom := errors.New("boom")
+	err = d.InBulkTx(ctx, course, func(tx *Queries) error {
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM scores`); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("failed bulk write: %v, want its own error", err)
+	}
+	if got := version(); got != before {
+		t.Errorf("a failed bulk write moved the version %d → %d", before, got)
+	}
+
+	err = d.InTx(ctx, func(tx *Queries) error {
+		_, err := tx.q.ExecContext(ctx, `DELETE FROM scores WHERE user_id = ?`, users[0])
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := version(); got <= before {
+		t.Errorf("an ordinary write after bulk writes left the version at %d: the triggers are still held", got)
 	}
 }
