@@ -29,6 +29,7 @@ type serveConfig struct {
 	storage                          string
 	storageRedirect                  bool
 	demo                             bool
+	noWorker                         bool
 	shutdownGrace, pollInterval      time.Duration
 	jobLease                         time.Duration
 	exportTTL, jobRetention          time.Duration
@@ -68,16 +69,11 @@ func (p *proxyRanges) Set(v string) error {
 	return nil
 }
 
-func runServe(ctx context.Context, args []string, stdout io.Writer) error {
-	f := newFlags("serve")
-	var cfg serveConfig
-	f.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on (COURSEVAULT_ADDR)")
-	dataDir := f.dataDir()
-	storage := f.storage()
-	f.BoolVar(&cfg.storageRedirect, "storage-redirect", false, "with S3 storage, answer a download (after the access check) with a 60 s presigned URL instead of streaming the bytes through the server; see README for what it trades (COURSEVAULT_STORAGE_REDIRECT)")
+// jobFlags are the flags of everything that runs background jobs: serve and worker.
+func jobFlags(f flags, cfg *serveConfig) (dataDir, storage *string) {
+	dataDir, storage = f.dataDir(), f.storage()
 	f.StringVar(&cfg.baseURL, "base-url", "", "public URL, e.g. https://vault.example.edu; https makes cookies Secure (COURSEVAULT_BASE_URL)")
 	f.StringVar(&cfg.timezone, "timezone", "", "the school's time zone for shown times and file names, e.g. Europe/Berlin (default: the server's)")
-	f.BoolVar(&cfg.demo, "demo", false, "fill an empty database with demo data first")
 	f.DurationVar(&cfg.shutdownGrace, "shutdown-grace", 30*time.Second, "how long running requests and jobs may finish at shutdown")
 	f.IntVar(&cfg.workers, "workers", 2, "background jobs run at once")
 	f.IntVar(&cfg.computing, "computing-jobs", 0, "of the running jobs, how many may compute at once; the others take turns (0: half the cores, at least 1)")
@@ -86,6 +82,19 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	f.DurationVar(&cfg.exportTTL, "export-ttl", 7*24*time.Hour, "how long an export file is kept")
 	f.DurationVar(&cfg.jobRetention, "job-retention", 7*24*time.Hour, "how long finished jobs are kept")
 	f.Int64Var(&cfg.courseQuota, "course-quota", 10<<30, "bytes of exports a course may keep")
+	return dataDir, storage
+}
+
+// runServe is `coursevault serve`: the web and, unless --no-worker, the
+// background jobs.
+func runServe(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("serve")
+	var cfg serveConfig
+	f.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on (COURSEVAULT_ADDR)")
+	dataDir, storage := jobFlags(f, &cfg)
+	f.BoolVar(&cfg.noWorker, "no-worker", false, "serve the web only; jobs asked for here are run by `coursevault worker` or another serve sharing the database (COURSEVAULT_NO_WORKER)")
+	f.BoolVar(&cfg.storageRedirect, "storage-redirect", false, "with S3 storage, answer a download (after the access check) with a 60 s presigned URL instead of streaming the bytes through the server; see README for what it trades (COURSEVAULT_STORAGE_REDIRECT)")
+	f.BoolVar(&cfg.demo, "demo", false, "fill an empty database with demo data first")
 	f.Int64Var(&cfg.maxCourseFile, "max-course-file", web.DefaultMaxCourseFile, "bytes one uploaded course file (Files tab, files API) may hold")
 	f.Var(&cfg.trustedProxies, "trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8; default none: the client is the connection's peer (COURSEVAULT_TRUSTED_PROXIES)")
 	f.IntVar(&cfg.ingest.MaxLine, "ingest-max-line", submissions.DefaultLimits.MaxLine, "bytes one line of autograder results (POST /api/courses/:id/submissions) may have; a longer line is rejected and skipped")
@@ -100,12 +109,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	tz := time.Local
-	if cfg.timezone != "" {
-		var err error
-		if tz, err = time.LoadLocation(cfg.timezone); err != nil {
-			return fmt.Errorf("%w: --timezone %q is not a known time zone", errUsage, cfg.timezone)
-		}
+	tz, err := loadTimezone(cfg.timezone)
+	if err != nil {
+		return err
 	}
 	d, err := openDB(ctx, cfg.dataDir)
 	if err != nil {
@@ -122,7 +128,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	a.runner.Start(ctx)
+	if !cfg.noWorker {
+		a.runner.Start(ctx)
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -138,7 +146,11 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(stdout, "coursevault %s serving %s (data in %s)\n", version, base, cfg.dataDir)
+	role := ""
+	if cfg.noWorker {
+		role = ", no worker"
+	}
+	fmt.Fprintf(stdout, "coursevault %s serving %s (data in %s%s)\n", version, base, cfg.dataDir, role)
 
 	select {
 	case err := <-errc:
@@ -149,17 +161,65 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
 	defer cancel()
 	herr := hs.Shutdown(sctx)
-	// Jobs get the grace period too; Shutdown's own context is longer so it
-	// can hand unfinished jobs back to the queue after cancelling them.
+	a.shutdown(cfg, log)
+	if herr != nil && !errors.Is(herr, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", herr)
+	}
+	return nil
+}
+
+// runWorker is `coursevault worker`: the background jobs (exports, imports,
+// the janitor) without the web, beside serve --no-worker processes sharing
+// the database and the store.
+func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("worker")
+	var cfg serveConfig
+	dataDir, storage := jobFlags(f, &cfg)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	cfg.dataDir, cfg.storage = *dataDir, *storage
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	tz, err := loadTimezone(cfg.timezone)
+	if err != nil {
+		return err
+	}
+	d, err := openDB(ctx, cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	a, err := newApp(ctx, d, cfg, tz, log)
+	if err != nil {
+		return err
+	}
+	a.runner.Start(ctx)
+	fmt.Fprintf(stdout, "coursevault %s worker running %d jobs at once (data in %s)\n", version, max(cfg.workers, 1), cfg.dataDir)
+	<-ctx.Done()
+	log.Info("shutting down", "grace", cfg.shutdownGrace)
+	a.shutdown(cfg, log)
+	return nil
+}
+
+func loadTimezone(name string) (*time.Location, error) {
+	if name == "" {
+		return time.Local, nil
+	}
+	tz, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --timezone %q is not a known time zone", errUsage, name)
+	}
+	return tz, nil
+}
+
+// shutdown gives running jobs the grace period. Its own context is longer so
+// the runner can hand unfinished jobs back to the queue after cancelling them.
+func (a *app) shutdown(cfg serveConfig, log *slog.Logger) {
 	jctx, jcancel := context.WithTimeout(context.Background(), cfg.shutdownGrace+10*time.Second)
 	defer jcancel()
 	if err := a.runner.Shutdown(jctx); err != nil {
 		log.Error("job runner shutdown", "err", err)
 	}
-	if herr != nil && !errors.Is(herr, context.DeadlineExceeded) {
-		return fmt.Errorf("shutdown: %w", herr)
-	}
-	return nil
 }
 
 // app is the background half of serve: the file store, the job runner with

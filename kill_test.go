@@ -95,13 +95,30 @@ type vaultProc struct {
 	done chan struct{}
 }
 
-var vaultServing = regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)`)
+var (
+	vaultServing = regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)`)
+	vaultWorking = regexp.MustCompile(`worker running`)
+)
 
 // startVault starts serve on dir on a free loopback port and waits until it
 // listens. It is killed at the end of the test if still running.
 func startVault(t testing.TB, dir string, extra ...string) *vaultProc {
 	t.Helper()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, extra...)
+	p := startCommand(t, vaultServing, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, extra...)...)
+	p.base = vaultServing.FindStringSubmatch(p.out.String())[1]
+	return p
+}
+
+// startWorker starts `coursevault worker` on dir and waits until it runs.
+func startWorker(t testing.TB, dir string, extra ...string) *vaultProc {
+	t.Helper()
+	return startCommand(t, vaultWorking, append([]string{"worker", "--data-dir", dir}, extra...)...)
+}
+
+// startCommand starts the binary with args and waits until its stdout
+// matches ready. It is killed at the end of the test if still running.
+func startCommand(t testing.TB, ready *regexp.Regexp, args ...string) *vaultProc {
+	t.Helper()
 	p := &vaultProc{cmd: exec.Command(vaultBinary(t), args...), out: &syncBuffer{}, log: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.log
 	if err := p.cmd.Start(); err != nil {
@@ -110,17 +127,16 @@ func startVault(t testing.TB, dir string, extra ...string) *vaultProc {
 	go func() { p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(p.kill)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := vaultServing.FindStringSubmatch(p.out.String()); m != nil {
-			p.base = m[1]
+		if ready.MatchString(p.out.String()) {
 			return p
 		}
 		select {
 		case <-p.done:
-			t.Fatalf("serve exited: %s\n%s", p.out.String(), p.log.String())
+			t.Fatalf("%s exited: %s\n%s", args[0], p.out.String(), p.log.String())
 		default:
 		}
 	}
-	t.Fatalf("serve did not start: %s\n%s", p.out.String(), p.log.String())
+	t.Fatalf("%s did not start: %s\n%s", args[0], p.out.String(), p.log.String())
 	return nil
 }
 

@@ -33,7 +33,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "[flags]", "run the web server and the job worker", runServe},
+		{"serve", "[flags] [--no-worker]", "run the web server and the job worker (--no-worker: the web only)", runServe},
+		{"worker", "[flags]", "run background jobs only, beside serve --no-worker processes sharing the database", runWorker},
 		{"demo", "[flags]", "fill an empty database with deterministic demo data", runDemo},
 		{"user", "add --email E --name N [--site-admin] [--password-stdin] | link --email E [--base-url URL]", "add a user, or print a one-time set-password link for one", runUser},
 		{"course", "add --code C --name N [--term T] [--period P]... | list | edit ID|CODE [--code C] [--name N] [--term T] | remove ID|CODE --yes", "create, list, change or remove courses", runCourse},
