@@ -19,7 +19,7 @@ const listLimit = 200
 
 // WriteList prints the newest jobs (of one state, or all when state is "") as
 // the table `coursevault jobs` shows: id, kind, state, attempts, progress,
-// times in UTC and the last error.
+// times in UTC, the worker running it (host:pid:random) and the last error.
 func WriteList(ctx context.Context, w io.Writer, d *db.DB, state string) error {
 	if state != "" && !slices.Contains(States, state) {
 		return fmt.Errorf("jobs: unknown state %q (want one of %v)", state, States)
@@ -29,11 +29,15 @@ func WriteList(ctx context.Context, w io.Writer, d *db.DB, state string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPTS\tPROGRESS\tCREATED\tSTARTED\tFINISHED\tERROR")
+	fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPTS\tPROGRESS\tCREATED\tSTARTED\tFINISHED\tWORKER\tERROR")
 	for _, j := range js {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\n",
+		worker := "-"
+		if j.State == db.JobRunning {
+			worker = j.LockedBy
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			j.ID, j.Kind, stateText(j), j.Attempt, j.MaxAttempts, progressText(j),
-			timeText(&j.CreatedAt), timeText(j.StartedAt), timeText(j.FinishedAt), j.LastError)
+			timeText(&j.CreatedAt), timeText(j.StartedAt), timeText(j.FinishedAt), worker, j.LastError)
 	}
 	if len(js) == 0 {
 		fmt.Fprintln(tw, "(no jobs)")
