@@ -83,10 +83,10 @@ func (m *Mailbox) Mails(t testing.TB) []Mail {
 }
 
 // Wait returns the mails from the mailbox's sender once there are n of
-// them; it fails the test after 10 seconds.
+// them; it fails the test after 30 seconds.
 func (m *Mailbox) Wait(t testing.TB, n int) []Mail {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		got := m.Mails(t)
 		if len(got) >= n {
