@@ -27,6 +27,10 @@ const Kind = "mail"
 // and a half before a mail is given up.
 const maxAttempts = 10
 
+// sendTimeout bounds connecting to the server and each step of a send, so a
+// server that swallows packets holds a worker for seconds, not minutes.
+const sendTimeout = 15 * time.Second
+
 // Config is what serve is told about mail. With no URL nothing is sent.
 type Config struct {
 	URL     string // --smtp-url: smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (TLS from the start)
@@ -192,7 +196,7 @@ func (s *Service) compose(m Message) (*gomail.Msg, error) {
 // server offers that is safe on the connection (no plain password over an
 // unencrypted one).
 func (s *Service) send(ctx context.Context, msg *gomail.Msg) error {
-	opts := []gomail.Option{gomail.WithPort(s.srv.port), gomail.WithTimeout(30 * time.Second)}
+	opts := []gomail.Option{gomail.WithPort(s.srv.port), gomail.WithTimeout(sendTimeout)}
 	if s.srv.tls {
 		opts = append(opts, gomail.WithSSL())
 	} else {
