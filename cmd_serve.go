@@ -18,6 +18,7 @@ import (
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
+	"coursevault/jobs/mail"
 	"coursevault/jobs/restore"
 	"coursevault/jobs/submissions"
 	"coursevault/web"
@@ -39,6 +40,7 @@ type serveConfig struct {
 	trustedProxies                   proxyRanges
 	ingest                           submissions.Limits
 	ingestMaxBody                    int64
+	mail                             mail.Config
 }
 
 // proxyRanges is --trusted-proxies: comma-separated CIDR ranges, refused
@@ -100,6 +102,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	f.IntVar(&cfg.ingest.MaxLine, "ingest-max-line", submissions.DefaultLimits.MaxLine, "bytes one line of autograder results (POST /api/courses/:id/submissions) may have; a longer line is rejected and skipped")
 	f.IntVar(&cfg.ingest.MaxStdout, "ingest-max-stdout", submissions.DefaultLimits.MaxStdout, "bytes of stdout one build or test result may carry in autograder results")
 	f.Int64Var(&cfg.ingestMaxBody, "ingest-max-body", web.DefaultIngestMaxBody, "bytes one request of autograder results may send in all (it is streamed: this bounds its time, not memory)")
+	f.StringVar(&cfg.mail.URL, "smtp-url", "", "SMTP server that sends mail (an export is ready or failed): smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS); default none: no mail (COURSEVAULT_SMTP_URL)")
+	f.StringVar(&cfg.mail.From, "mail-from", "", "address mails are sent from, e.g. \"Course Vault <vault@school.edu>\"; needed with --smtp-url (COURSEVAULT_MAIL_FROM)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -119,6 +123,19 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer d.Close()
 
+	// Listening first tells the site's address (--base-url, else the one
+	// listened on) to the mail links newApp wires.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	defer ln.Close()
+	base := cfg.baseURL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	cfg.mail.BaseURL = base
+
 	a, err := newApp(ctx, d, cfg, tz, log)
 	if err != nil {
 		return err
@@ -132,16 +149,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		a.runner.Start(ctx)
 	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
-	}
-	base := cfg.baseURL
-	if base == "" {
-		base = "http://" + ln.Addr().String()
-	}
 	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version,
-		TrustedProxies: cfg.trustedProxies, StorageRedirect: cfg.storageRedirect, MaxCourseFile: cfg.maxCourseFile, Ingest: cfg.ingest, IngestMaxBody: cfg.ingestMaxBody})
+		TrustedProxies: cfg.trustedProxies, StorageRedirect: cfg.storageRedirect, MaxCourseFile: cfg.maxCourseFile, Ingest: cfg.ingest, IngestMaxBody: cfg.ingestMaxBody,
+		MailEnabled: a.mail.Enabled()})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	errc := make(chan error, 1)
@@ -229,6 +239,7 @@ type app struct {
 	runner  *jobs.Runner
 	exports *exports.Service
 	imports *imports.Service
+	mail    *mail.Service
 }
 
 func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, log *slog.Logger) (*app, error) {
@@ -262,6 +273,15 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 		Retention: cfg.jobRetention, Logger: log})
 	ex := exports.New(d, runner, fs, nil, log)
 	ex.Register(version, tz)
+	ml, err := mail.New(d, runner, cfg.mail, log)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	ml.Register()
+	ex.Notify(ml.ExportDone)
+	if ml.Enabled() {
+		log.Info("mail on: exports' outcomes are mailed", "from", cfg.mail.From)
+	}
 	runner.Every("files.expire", 10*time.Minute, func(ctx context.Context) error {
 		gone, err := fs.ExpireDue(ctx)
 		if len(gone) > 0 {
@@ -289,7 +309,7 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 		})
 	})
 	runner.Every("files.sweep", time.Hour, sweep)
-	return &app{files: fs, runner: runner, exports: ex, imports: imports.New(d, runner, fs, log)}, nil
+	return &app{files: fs, runner: runner, exports: ex, imports: imports.New(d, runner, fs, log), mail: ml}, nil
 }
 
 // auditExpired records the janitor's removal of expired files.

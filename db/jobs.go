@@ -201,20 +201,35 @@ func (q *Queries) ClaimJob(ctx context.Context, kinds []string, worker string, n
 // EndAbandonedJobs finishes the running jobs whose lease ran out and that will
 // not be claimed again: cancelled if a cancel was requested, failed if they
 // have used all their attempts (a job that kills its worker every time must
-// not loop forever). It returns how many it ended.
-func (q *Queries) EndAbandonedJobs(ctx context.Context, now time.Time) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
+// not loop forever). It returns the jobs it ended, as they are now.
+func (q *Queries) EndAbandonedJobs(ctx context.Context, now time.Time) ([]Job, error) {
+	rows, err := q.q.QueryContext(ctx, `
 		UPDATE jobs
 		SET state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'failed' END,
 			last_error = CASE WHEN cancel_requested THEN 'Cancelled on request.'
 				ELSE 'The worker stopped while running it (' || attempt || ' attempts); it will not be tried again.' END,
 			finished_at = ?1, locked_until = NULL, locked_by = ''
 		WHERE state = 'running' AND locked_until <= ?1
-		  AND (attempt >= max_attempts OR cancel_requested = 1)`, now.UTC())
+		  AND (attempt >= max_attempts OR cancel_requested = 1)
+		RETURNING id, kind, state, args, COALESCE(unique_key, ''), attempt, max_attempts,
+			run_at, locked_until, locked_by, done, total, note, last_error,
+			cancel_requested, created_at, started_at, finished_at`, now.UTC())
 	if err != nil {
-		return 0, fmt.Errorf("db: end abandoned jobs: %w", err)
+		return nil, fmt.Errorf("db: end abandoned jobs: %w", err)
 	}
-	return res.RowsAffected()
+	defer rows.Close()
+	var ended []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: end abandoned jobs: %w", err)
+		}
+		ended = append(ended, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: end abandoned jobs: %w", err)
+	}
+	return ended, nil
 }
 
 // HeartbeatJob extends the lease of a running attempt and reports whether a

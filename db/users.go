@@ -231,3 +231,49 @@ func (q *Queries) UsersByEmails(ctx context.Context, emails []string) (map[strin
 	}
 	return out, nil
 }
+
+// MailExports reports whether a user wants mail about exports (the Account
+// page's checkbox; on unless turned off).
+func (q *Queries) MailExports(ctx context.Context, userID int64) (bool, error) {
+	var on bool
+	if err := q.q.QueryRowContext(ctx, `SELECT mail_exports FROM users WHERE id = ?`, userID).Scan(&on); err != nil {
+		return false, notFound(err, fmt.Sprintf("mail setting of user %d", userID))
+	}
+	return on, nil
+}
+
+// SetMailExports turns a user's mail about exports on or off.
+func (q *Queries) SetMailExports(ctx context.Context, userID int64, on bool) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE users SET mail_exports = ? WHERE id = ?`, on, userID)
+	if err != nil {
+		return fmt.Errorf("db: set mail setting of user %d: %w", userID, err)
+	}
+	return rowAffected(res, fmt.Sprintf("set mail setting of user %d", userID))
+}
+
+// ExportMailRecipients returns who is mailed about an export of courseID:
+// the user who asked for it (requestedBy), or, for an export nobody asked
+// for (requestedBy 0), the course's admins. Disabled users and users who
+// turned the mail off are left out.
+func (q *Queries) ExportMailRecipients(ctx context.Context, courseID, requestedBy int64) ([]User, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+		 WHERE disabled = 0 AND mail_exports = 1
+		   AND (id = ?2 OR (?2 = 0 AND id IN (SELECT user_id FROM memberships WHERE course_id = ?1 AND role = 'admin')))
+		 ORDER BY id`, courseID, requestedBy)
+	if err != nil {
+		return nil, fmt.Errorf("db: list who is mailed about an export of course %d: %w", courseID, err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("db: list who is mailed about an export of course %d: %w", courseID, err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: list who is mailed about an export of course %d: %w", courseID, err)
+	}
+	return out, nil
+}

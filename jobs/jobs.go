@@ -102,6 +102,7 @@ type Runner struct {
 	worker string // locked_by of this runner's claims
 
 	handlers   map[string]Handler
+	onFail     map[string]FailHook
 	periodic   []periodicJob
 	kinds      []string    // what this runner claims: the handlers' kinds, sorted
 	registered atomic.Bool // periodic rows written (first maintain)
@@ -136,6 +137,7 @@ func New(d *db.DB, opts Options) *Runner {
 		log:      opts.Logger.With("component", "jobs"),
 		worker:   workerID(),
 		handlers: map[string]Handler{},
+		onFail:   map[string]FailHook{},
 		wake:     make(chan struct{}, 1),
 		slots:    make(chan struct{}, opts.Workers),
 		turns:    newTurns(opts.Computing, turnLength),
@@ -174,6 +176,32 @@ func (r *Runner) Handle(kind string, h Handler) {
 	r.handlers[kind] = h
 	r.kinds = append(r.kinds, kind)
 	slices.Sort(r.kinds)
+}
+
+// FailHook runs inside the transaction that records a job as failed for good
+// (a Permanent error, its last attempt failed, or its worker died on the last
+// attempt), with the reason the row keeps. What it writes commits with the
+// failure, so it happens once however the process stops. An error it returns
+// is logged; it never keeps the failure from being recorded.
+type FailHook func(ctx context.Context, tx *db.Queries, j db.Job, reason string) error
+
+// OnFail registers fn to run when a job of kind fails for good. Call before Start.
+func (r *Runner) OnFail(kind string, fn FailHook) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.started {
+		panic("jobs: OnFail after Start")
+	}
+	r.onFail[kind] = fn
+}
+
+// failed runs the kind's FailHook, if any, logging its error.
+func (r *Runner) failed(ctx context.Context, tx *db.Queries, j db.Job, reason string) {
+	if fn := r.onFail[j.Kind]; fn != nil {
+		if err := fn(ctx, tx, j, reason); err != nil {
+			r.log.Error("after a job failed", "job", j.ID, "kind", j.Kind, "err", err)
+		}
+	}
 }
 
 // Every registers fn to run once per interval, as a job of kind
@@ -306,10 +334,15 @@ func (r *Runner) claim(ctx context.Context) (db.Job, bool) {
 func (r *Runner) maintain(ctx context.Context) {
 	err := r.d.InTx(ctx, func(tx *db.Queries) error {
 		now := r.opts.Clock.Now()
-		if n, err := tx.EndAbandonedJobs(ctx, now); err != nil {
+		if ended, err := tx.EndAbandonedJobs(ctx, now); err != nil {
 			return err
-		} else if n > 0 {
-			r.log.Warn("ended jobs abandoned by a stopped worker", "count", n)
+		} else if len(ended) > 0 {
+			r.log.Warn("ended jobs abandoned by a stopped worker", "count", len(ended))
+			for _, j := range ended {
+				if j.State == db.JobFailed {
+					r.failed(ctx, tx, j, j.LastError)
+				}
+			}
 		}
 		if !r.registered.Load() {
 			for _, p := range r.periodic {
@@ -518,7 +551,14 @@ func (r *Runner) execute(dj db.Job, chain context.Context) (next db.Job, ok bool
 		outcome = func(tx *db.Queries) error { return tx.ReleaseJob(wctx, lease, now) }
 		log.Info("job released for a later run: shutting down")
 	case IsPermanent(err) || dj.Attempt >= dj.MaxAttempts:
-		outcome = func(tx *db.Queries) error { return tx.FinishJob(wctx, lease, db.JobFailed, userMessage(err), now) }
+		outcome = func(tx *db.Queries) error {
+			reason := userMessage(err)
+			if err := tx.FinishJob(wctx, lease, db.JobFailed, reason, now); err != nil {
+				return err
+			}
+			r.failed(wctx, tx, dj, reason)
+			return nil
+		}
 		log.Warn("job failed", "err", err, "permanent", IsPermanent(err))
 	default:
 		runAt := now.Add(r.opts.Backoff(dj.Attempt))

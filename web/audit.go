@@ -27,6 +27,7 @@ var auditWords = map[string]string{
 	"assignment.put": "Set an assignment (API)", "assignment.create": "Added an assignment", "assignment.edit": "Changed an assignment",
 	"assignment.move": "Moved an assignment", "assignment.remove": "Removed an assignment",
 	"submissions.ingest": "Took in autograder results",
+	"account.mail":       "Changed their mail setting", "mail.send": "Mail sent",
 }
 
 func (s *Server) auditRows(c echo.Context, courseID int64) ([]views.AuditRow, error) {

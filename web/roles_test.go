@@ -256,6 +256,8 @@ func roleMatrix(f *fixture) map[string]routeRule {
 			func() string { n++; return fmt.Sprintf("email=nobody%d@test.edu&password=wrong", n) }},
 		"POST /signout":           {fixed("/signout"), [9]int{see, see, see, see, see, see, see, forb, forb}, true, nil},
 		"GET /courses":            {fixed("/courses"), [9]int{see, ok, ok, ok, ok, ok, ok, see, see}, false, nil},
+		"GET /account":            {fixed("/account"), [9]int{see, ok, ok, ok, ok, ok, ok, see, see}, false, nil},
+		"POST /account":           {fixed("/account"), [9]int{unauth, yes, yes, yes, yes, yes, yes, forb, forb}, false, form("mail_exports=1")},
 		"GET /admin/audit":        {fixed("/admin/audit"), siteAdminPage, false, nil},
 		"GET /courses/:id/audit":  {fixed("/courses/" + course + "/audit"), adminPage, false, nil},
 		"GET /admin/imports":      {fixed("/admin/imports"), siteAdminPage, false, nil},

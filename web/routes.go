@@ -29,6 +29,8 @@ func (s *Server) routes() *echo.Echo {
 
 	pages := e.Group("", s.requireUser)
 	pages.GET("/courses", s.courseList)
+	pages.GET("/account", s.accountPage)
+	pages.POST("/account", s.saveAccount)
 
 	admin := pages.Group("/admin", requireSiteAdmin)
 	admin.GET("/courses", s.coursesAdminPage)

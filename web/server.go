@@ -48,6 +48,9 @@ type Config struct {
 	// StorageRedirect answers a permitted download with a short-lived
 	// presigned URL of the object store instead of streaming the bytes.
 	StorageRedirect bool
+	// MailEnabled says the server sends mail (serve's --smtp-url): the
+	// Account page says so when it does not.
+	MailEnabled bool
 }
 
 // DefaultMaxCourseFile is Config.MaxCourseFile's default: 1 GiB.

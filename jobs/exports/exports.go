@@ -23,6 +23,31 @@ type Service struct {
 	files  *files.Service
 	now    func() time.Time
 	log    *slog.Logger
+	notify Notify // nil: nobody is told
+}
+
+// Notify hears, inside the transaction that records it, that an export
+// became ready (failure "") or failed for good (failure is the reason shown
+// with it). What it writes commits with the outcome, so it happens once
+// however the process stops; its error is logged and never fails the export.
+type Notify func(ctx context.Context, tx *db.Queries, e db.ExportView, failure string) error
+
+// Notify registers fn for the outcomes of both export kinds (the mail about
+// them). Call before the runner starts.
+func (s *Service) Notify(fn Notify) {
+	s.notify = fn
+	for _, kind := range []string{db.ExportArchive, db.ExportBook} {
+		s.runner.OnFail(kind, func(ctx context.Context, tx *db.Queries, j db.Job, reason string) error {
+			e, err := tx.ExportByJob(ctx, j.ID)
+			if errors.Is(err, db.ErrNotFound) {
+				return nil // deleted: nobody to tell about
+			}
+			if err != nil {
+				return err
+			}
+			return fn(ctx, tx, e, reason)
+		})
+	}
 }
 
 // New returns the service. now is the clock (time.Now when nil).
@@ -163,6 +188,21 @@ func (s *Service) Delete(ctx context.Context, e db.ExportView) error {
 	return s.db.InTx(ctx, func(tx *db.Queries) error { return tx.DeleteExport(ctx, e.ID) })
 }
 
+// ready tells s.notify, inside the transaction that finishes the export, that
+// it is ready. Its error is logged: it never fails the export.
+func (s *Service) ready(ctx context.Context, tx *db.Queries, courseID, exportID int64) {
+	if s.notify == nil {
+		return
+	}
+	e, err := tx.ExportByID(ctx, courseID, exportID)
+	if err == nil {
+		err = s.notify(ctx, tx, e, "")
+	}
+	if err != nil {
+		s.log.Error("after an export became ready", "export", exportID, "err", err)
+	}
+}
+
 // Made is what a Maker reports about the file it wrote.
 type Made struct {
 	Filename    string
@@ -218,8 +258,12 @@ func (s *Service) Handler(write Maker) jobs.Handler {
 						if err := tx.ReleaseJobUniqueKey(ctx, j.ID); err != nil {
 							return err
 						}
-						return tx.InsertAuditEvent(ctx, db.AuditEvent{At: s.now(), UserID: e.RequestedBy, Action: "file.store",
-							CourseID: e.CourseID, Subject: f.Filename, Detail: fmt.Sprintf("%s, %d bytes, sha256 %s", e.Kind, f.Size, f.SHA256)})
+						if err := tx.InsertAuditEvent(ctx, db.AuditEvent{At: s.now(), UserID: e.RequestedBy, Action: "file.store",
+							CourseID: e.CourseID, Subject: f.Filename, Detail: fmt.Sprintf("%s, %d bytes, sha256 %s", e.Kind, f.Size, f.SHA256)}); err != nil {
+							return err
+						}
+						s.ready(ctx, tx, e.CourseID, e.ID)
+						return nil
 					}
 					return nil
 				})
