@@ -84,6 +84,8 @@ func jobFlags(f flags, cfg *serveConfig) (dataDir, storage *string) {
 	f.DurationVar(&cfg.exportTTL, "export-ttl", 7*24*time.Hour, "how long an export file is kept")
 	f.DurationVar(&cfg.jobRetention, "job-retention", 7*24*time.Hour, "how long finished jobs are kept")
 	f.Int64Var(&cfg.courseQuota, "course-quota", 10<<30, "bytes of exports a course may keep")
+	f.StringVar(&cfg.mail.URL, "smtp-url", "", "SMTP server that sends mail (an export is ready or failed): smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS); default none: no mail (COURSEVAULT_SMTP_URL)")
+	f.StringVar(&cfg.mail.From, "mail-from", "", "address mails are sent from, e.g. \"Course Vault <vault@school.edu>\"; needed with --smtp-url (COURSEVAULT_MAIL_FROM)")
 	return dataDir, storage
 }
 
@@ -102,8 +104,6 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	f.IntVar(&cfg.ingest.MaxLine, "ingest-max-line", submissions.DefaultLimits.MaxLine, "bytes one line of autograder results (POST /api/courses/:id/submissions) may have; a longer line is rejected and skipped")
 	f.IntVar(&cfg.ingest.MaxStdout, "ingest-max-stdout", submissions.DefaultLimits.MaxStdout, "bytes of stdout one build or test result may carry in autograder results")
 	f.Int64Var(&cfg.ingestMaxBody, "ingest-max-body", web.DefaultIngestMaxBody, "bytes one request of autograder results may send in all (it is streamed: this bounds its time, not memory)")
-	f.StringVar(&cfg.mail.URL, "smtp-url", "", "SMTP server that sends mail (an export is ready or failed): smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS); default none: no mail (COURSEVAULT_SMTP_URL)")
-	f.StringVar(&cfg.mail.From, "mail-from", "", "address mails are sent from, e.g. \"Course Vault <vault@school.edu>\"; needed with --smtp-url (COURSEVAULT_MAIL_FROM)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -189,6 +189,10 @@ func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	cfg.dataDir, cfg.storage = *dataDir, *storage
+	if cfg.mail.URL != "" && cfg.baseURL == "" {
+		return fmt.Errorf("%w: a worker with --smtp-url needs --base-url, the site's public address its mails link to", errUsage)
+	}
+	cfg.mail.BaseURL = cfg.baseURL
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	tz, err := loadTimezone(cfg.timezone)
 	if err != nil {
