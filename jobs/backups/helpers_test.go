@@ -85,7 +85,9 @@ func (f *fixture) start(t testing.TB) {
 }
 
 // at is a wall-clock time in Berlin.
-func at(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, berlin) }
+func at(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, berlin)
+}
 
 // run moves the clock by step until it has moved by total, doing at each
 // step what the worker does at a tick: due periodic jobs (the scheduler
