@@ -15,6 +15,7 @@ import (
 	"coursevault/db"
 	"coursevault/db/files"
 	"coursevault/jobs"
+	"coursevault/jobs/backups"
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
@@ -76,7 +77,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	storage := f.storage()
 	f.BoolVar(&cfg.storageRedirect, "storage-redirect", false, "with S3 storage, answer a download (after the access check) with a 60 s presigned URL instead of streaming the bytes through the server; see README for what it trades (COURSEVAULT_STORAGE_REDIRECT)")
 	f.StringVar(&cfg.baseURL, "base-url", "", "public URL, e.g. https://vault.example.edu; https makes cookies Secure (COURSEVAULT_BASE_URL)")
-	f.StringVar(&cfg.timezone, "timezone", "", "the school's time zone for shown times and file names, e.g. Europe/Berlin (default: the server's)")
+	zone := f.timezone()
 	f.BoolVar(&cfg.demo, "demo", false, "fill an empty database with demo data first")
 	f.DurationVar(&cfg.shutdownGrace, "shutdown-grace", 30*time.Second, "how long running requests and jobs may finish at shutdown")
 	f.IntVar(&cfg.workers, "workers", 2, "background jobs run at once")
@@ -94,18 +95,15 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	cfg.dataDir, cfg.storage = *dataDir, *storage
+	cfg.dataDir, cfg.storage, cfg.timezone = *dataDir, *storage, *zone
 	if err := checkIngestLimits(cfg); err != nil {
 		return err
 	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	tz := time.Local
-	if cfg.timezone != "" {
-		var err error
-		if tz, err = time.LoadLocation(cfg.timezone); err != nil {
-			return fmt.Errorf("%w: --timezone %q is not a known time zone", errUsage, cfg.timezone)
-		}
+	tz, err := loadZone(cfg.timezone)
+	if err != nil {
+		return err
 	}
 	d, err := openDB(ctx, cfg.dataDir)
 	if err != nil {
@@ -132,7 +130,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version,
+	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports, Backups: a.backups}, log, web.Config{BaseURL: base, Timezone: tz, Version: version,
 		TrustedProxies: cfg.trustedProxies, StorageRedirect: cfg.storageRedirect, MaxCourseFile: cfg.maxCourseFile, Ingest: cfg.ingest, IngestMaxBody: cfg.ingestMaxBody})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
@@ -169,6 +167,7 @@ type app struct {
 	runner  *jobs.Runner
 	exports *exports.Service
 	imports *imports.Service
+	backups *backups.Service
 }
 
 func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, log *slog.Logger) (*app, error) {
@@ -202,6 +201,10 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 		Retention: cfg.jobRetention, Logger: log})
 	ex := exports.New(d, runner, fs, nil, log)
 	ex.Register(version, tz)
+	// Scheduled archives: every minute, the due courses' archives are queued
+	// on the job table and run within --workers like any export.
+	bk := backups.New(d, ex, tz, nil, log)
+	bk.Register(runner)
 	runner.Every("files.expire", 10*time.Minute, func(ctx context.Context) error {
 		gone, err := fs.ExpireDue(ctx)
 		if len(gone) > 0 {
@@ -229,7 +232,7 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 		})
 	})
 	runner.Every("files.sweep", time.Hour, sweep)
-	return &app{files: fs, runner: runner, exports: ex, imports: imports.New(d, runner, fs, log)}, nil
+	return &app{files: fs, runner: runner, exports: ex, imports: imports.New(d, runner, fs, log), backups: bk}, nil
 }
 
 // auditExpired records the janitor's removal of expired files.
