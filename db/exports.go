@@ -184,16 +184,22 @@ func (q *Queries) ExportByJob(ctx context.Context, jobID int64) (ExportView, err
 
 // Exports lists a course's exports of kind, newest first.
 func (q *Queries) Exports(ctx context.Context, courseID int64, kind string, limit int) ([]ExportView, error) {
-	rows, err := q.q.QueryContext(ctx, exportViewQuery+` WHERE e.course_id = ? AND e.kind = ? ORDER BY e.id DESC LIMIT ?`, courseID, kind, limit)
+	return q.exportViews(ctx, fmt.Sprintf("list exports of course %d", courseID),
+		exportViewQuery+` WHERE e.course_id = ? AND e.kind = ? ORDER BY e.id DESC LIMIT ?`, courseID, kind, limit)
+}
+
+// exportViews runs a query of export views (what names it in errors).
+func (q *Queries) exportViews(ctx context.Context, what, query string, args ...any) ([]ExportView, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("db: list exports of course %d: %w", courseID, err)
+		return nil, fmt.Errorf("db: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []ExportView
 	for rows.Next() {
 		e, err := scanExportView(rows)
 		if err != nil {
-			return nil, fmt.Errorf("db: list exports: %w", err)
+			return nil, fmt.Errorf("db: %s: %w", what, err)
 		}
 		out = append(out, e)
 	}
@@ -255,21 +261,13 @@ func (q *Queries) AddExportSkip(ctx context.Context, exportID int64, now time.Ti
 // LatestScheduledExports returns each course's newest scheduled row, by
 // course: archives only (skipped runs left out) or any.
 func (q *Queries) LatestScheduledExports(ctx context.Context, archivesOnly bool) (map[int64]ExportView, error) {
-	rows, err := q.q.QueryContext(ctx, exportViewQuery+`
+	list, err := q.exportViews(ctx, "list the newest scheduled exports", exportViewQuery+`
 		WHERE e.id IN (SELECT max(id) FROM exports WHERE scheduled = 1 AND (skipped = 0 OR NOT ?) GROUP BY course_id)`, archivesOnly)
-	if err != nil {
-		return nil, fmt.Errorf("db: list the newest scheduled exports: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]ExportView{}
-	for rows.Next() {
-		e, err := scanExportView(rows)
-		if err != nil {
-			return nil, fmt.Errorf("db: list the newest scheduled exports: %w", err)
-		}
+	out := make(map[int64]ExportView, len(list))
+	for _, e := range list {
 		out[e.CourseID] = e
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 // ScheduledExportsBeyondKeep lists the scheduled rows a schedule no longer
@@ -277,7 +275,7 @@ func (q *Queries) LatestScheduledExports(ctx context.Context, archivesOnly bool)
 // skipped run) older than its keep-th newest scheduled archive that has a
 // file. Archives made by hand are never listed.
 func (q *Queries) ScheduledExportsBeyondKeep(ctx context.Context) ([]ExportView, error) {
-	rows, err := q.q.QueryContext(ctx, `
+	return q.exportViews(ctx, "list scheduled exports beyond keep", `
 		WITH k AS (SELECT id AS course_id, keep FROM (`+courseBackupQuery+`) WHERE frequency != 'off'),
 		     r AS (SELECT e.course_id, e.id, row_number() OVER (PARTITION BY e.course_id ORDER BY e.id DESC) AS n
 		             FROM exports e
@@ -286,17 +284,4 @@ func (q *Queries) ScheduledExportsBeyondKeep(ctx context.Context) ([]ExportView,
 		exportViewQuery+`
 		WHERE e.scheduled = 1 AND e.id < (SELECT cut.id FROM cut WHERE cut.course_id = e.course_id)
 		ORDER BY e.id`)
-	if err != nil {
-		return nil, fmt.Errorf("db: list scheduled exports beyond keep: %w", err)
-	}
-	defer rows.Close()
-	var out []ExportView
-	for rows.Next() {
-		e, err := scanExportView(rows)
-		if err != nil {
-			return nil, fmt.Errorf("db: list scheduled exports beyond keep: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }

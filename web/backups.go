@@ -76,6 +76,16 @@ func postedSchedule(c echo.Context, f *views.BackupForm) (sched backups.Schedule
 	return sched, false, err
 }
 
+// refuseScheduleForm answers a schedule form with each error at its field
+// and the input kept: the form to htmx, else the whole page (400).
+func (s *Server) refuseScheduleForm(c echo.Context, form views.BackupForm, p courses.Invalid, page func(views.BackupForm) error) error {
+	form.Errors = fieldErrors(p)
+	if isHTMX(c) {
+		return s.render(c, http.StatusOK, views.BackupFormView(form, s.csrfToken(c)))
+	}
+	return page(form)
+}
+
 func (s *Server) backupActor(c echo.Context) backups.Actor {
 	a := backups.Actor{RemoteIP: c.RealIP()}
 	if u := currentUser(c); u != nil {
@@ -95,11 +105,9 @@ func (s *Server) saveCourseSchedule(c echo.Context) error {
 	}
 	sched, useDefault, err := postedSchedule(c, &form)
 	if p := courses.Problems(err); p != nil {
-		form.Errors = fieldErrors(p)
-		if isHTMX(c) {
-			return s.render(c, http.StatusOK, views.BackupFormView(form, s.csrfToken(c)))
-		}
-		return s.renderExportsTabWith(c, http.StatusBadRequest, "", &form)
+		return s.refuseScheduleForm(c, form, p, func(f views.BackupForm) error {
+			return s.renderExportsTabWith(c, http.StatusBadRequest, "", &f)
+		})
 	}
 	if _, err := s.backups.SetCourse(ctx, ca.Course.ID, useDefault, sched, s.backupActor(c)); err != nil {
 		return err
@@ -188,11 +196,9 @@ func (s *Server) saveBackupDefault(c echo.Context) error {
 	}
 	sched, _, err := postedSchedule(c, &form)
 	if p := courses.Problems(err); p != nil {
-		form.Errors = fieldErrors(p)
-		if isHTMX(c) {
-			return s.render(c, http.StatusOK, views.BackupFormView(form, s.csrfToken(c)))
-		}
-		return s.renderBackupsPage(c, http.StatusBadRequest, form)
+		return s.refuseScheduleForm(c, form, p, func(f views.BackupForm) error {
+			return s.renderBackupsPage(c, http.StatusBadRequest, f)
+		})
 	}
 	if err := s.backups.SetDefault(ctx, sched, s.backupActor(c)); err != nil {
 		return err
