@@ -15,6 +15,7 @@ import (
 	"coursevault/db"
 	"coursevault/db/files"
 	"coursevault/jobs"
+	"coursevault/jobs/backups"
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
@@ -72,10 +73,10 @@ func (p *proxyRanges) Set(v string) error {
 }
 
 // jobFlags are the flags of everything that runs background jobs: serve and worker.
-func jobFlags(f flags, cfg *serveConfig) (dataDir, storage *string) {
+func jobFlags(f flags, cfg *serveConfig) (dataDir, storage, zone *string) {
 	dataDir, storage = f.dataDir(), f.storage()
 	f.StringVar(&cfg.baseURL, "base-url", "", "public URL, e.g. https://vault.example.edu; https makes cookies Secure (COURSEVAULT_BASE_URL)")
-	f.StringVar(&cfg.timezone, "timezone", "", "the school's time zone for shown times and file names, e.g. Europe/Berlin (default: the server's)")
+	zone = f.timezone()
 	f.DurationVar(&cfg.shutdownGrace, "shutdown-grace", 30*time.Second, "how long running requests and jobs may finish at shutdown")
 	f.IntVar(&cfg.workers, "workers", 2, "background jobs run at once")
 	f.IntVar(&cfg.computing, "computing-jobs", 0, "of the running jobs, how many may compute at once; the others take turns (0: half the cores, at least 1)")
@@ -86,7 +87,7 @@ func jobFlags(f flags, cfg *serveConfig) (dataDir, storage *string) {
 	f.Int64Var(&cfg.courseQuota, "course-quota", 10<<30, "bytes of exports a course may keep")
 	f.StringVar(&cfg.mail.URL, "smtp-url", "", "SMTP server that sends mail (an export is ready or failed): smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS); default none: no mail (COURSEVAULT_SMTP_URL)")
 	f.StringVar(&cfg.mail.From, "mail-from", "", "address mails are sent from, e.g. \"Course Vault <vault@school.edu>\"; needed with --smtp-url (COURSEVAULT_MAIL_FROM)")
-	return dataDir, storage
+	return dataDir, storage, zone
 }
 
 // runServe is `coursevault serve`: the web and, unless --no-worker, the
@@ -95,7 +96,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	f := newFlags("serve")
 	var cfg serveConfig
 	f.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on (COURSEVAULT_ADDR)")
-	dataDir, storage := jobFlags(f, &cfg)
+	dataDir, storage, zone := jobFlags(f, &cfg)
 	f.BoolVar(&cfg.noWorker, "no-worker", false, "serve the web only; jobs asked for here are run by `coursevault worker` or another serve sharing the database (COURSEVAULT_NO_WORKER)")
 	f.BoolVar(&cfg.storageRedirect, "storage-redirect", false, "with S3 storage, answer a download (after the access check) with a 60 s presigned URL instead of streaming the bytes through the server; see README for what it trades (COURSEVAULT_STORAGE_REDIRECT)")
 	f.BoolVar(&cfg.demo, "demo", false, "fill an empty database with demo data first")
@@ -107,13 +108,13 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	cfg.dataDir, cfg.storage = *dataDir, *storage
+	cfg.dataDir, cfg.storage, cfg.timezone = *dataDir, *storage, *zone
 	if err := checkIngestLimits(cfg); err != nil {
 		return err
 	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	tz, err := loadTimezone(cfg.timezone)
+	tz, err := loadZone(cfg.timezone)
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		a.runner.Start(ctx)
 	}
 
-	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports}, log, web.Config{BaseURL: base, Timezone: tz, Version: version,
+	srv := web.New(d, web.Deps{Files: a.files, Exports: a.exports, Imports: a.imports, Backups: a.backups}, log, web.Config{BaseURL: base, Timezone: tz, Version: version,
 		TrustedProxies: cfg.trustedProxies, StorageRedirect: cfg.storageRedirect, MaxCourseFile: cfg.maxCourseFile, Ingest: cfg.ingest, IngestMaxBody: cfg.ingestMaxBody,
 		MailEnabled: a.mail.Enabled()})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -184,17 +185,17 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	f := newFlags("worker")
 	var cfg serveConfig
-	dataDir, storage := jobFlags(f, &cfg)
+	dataDir, storage, zone := jobFlags(f, &cfg)
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	cfg.dataDir, cfg.storage = *dataDir, *storage
+	cfg.dataDir, cfg.storage, cfg.timezone = *dataDir, *storage, *zone
 	if cfg.mail.URL != "" && cfg.baseURL == "" {
 		return fmt.Errorf("%w: a worker with --smtp-url needs --base-url, the site's public address its mails link to", errUsage)
 	}
 	cfg.mail.BaseURL = cfg.baseURL
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	tz, err := loadTimezone(cfg.timezone)
+	tz, err := loadZone(cfg.timezone)
 	if err != nil {
 		return err
 	}
@@ -215,17 +216,6 @@ func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func loadTimezone(name string) (*time.Location, error) {
-	if name == "" {
-		return time.Local, nil
-	}
-	tz, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("%w: --timezone %q is not a known time zone", errUsage, name)
-	}
-	return tz, nil
-}
-
 // shutdown gives running jobs the grace period. Its own context is longer so
 // the runner can hand unfinished jobs back to the queue after cancelling them.
 func (a *app) shutdown(cfg serveConfig, log *slog.Logger) {
@@ -244,6 +234,7 @@ type app struct {
 	exports *exports.Service
 	imports *imports.Service
 	mail    *mail.Service
+	backups *backups.Service
 }
 
 func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, log *slog.Logger) (*app, error) {
@@ -286,6 +277,10 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 	if ml.Enabled() {
 		log.Info("mail on: exports' outcomes are mailed", "from", cfg.mail.From)
 	}
+	// Scheduled archives: every minute, the due courses' archives are queued
+	// on the job table and run within --workers like any export.
+	bk := backups.New(d, ex, tz, nil, log)
+	bk.Register(runner)
 	runner.Every("files.expire", 10*time.Minute, func(ctx context.Context) error {
 		gone, err := fs.ExpireDue(ctx)
 		if len(gone) > 0 {
@@ -313,7 +308,7 @@ func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, l
 		})
 	})
 	runner.Every("files.sweep", time.Hour, sweep)
-	return &app{files: fs, runner: runner, exports: ex, imports: imports.New(d, runner, fs, log), mail: ml}, nil
+	return &app{files: fs, runner: runner, exports: ex, imports: imports.New(d, runner, fs, log), mail: ml, backups: bk}, nil
 }
 
 // auditExpired records the janitor's removal of expired files.

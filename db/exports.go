@@ -23,14 +23,15 @@ type Export struct {
 	RequestedBy   int64
 	JobID         int64
 	CreatedAt     time.Time
+	Scheduled     bool // made by the backup schedule (jobs/backups), not by hand
 }
 
 // InsertExport records a new export request.
 func (q *Queries) InsertExport(ctx context.Context, e Export) (int64, error) {
 	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO exports (course_id, kind, include_stdout, include_static, requested_by, job_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.CourseID, e.Kind, e.IncludeStdout, e.IncludeStatic, nullID(e.RequestedBy), nullID(e.JobID), e.CreatedAt.UTC())
+		INSERT INTO exports (course_id, kind, include_stdout, include_static, requested_by, job_id, created_at, scheduled)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.CourseID, e.Kind, e.IncludeStdout, e.IncludeStatic, nullID(e.RequestedBy), nullID(e.JobID), e.CreatedAt.UTC(), e.Scheduled)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert export: %w", err)
 	}
@@ -91,6 +92,10 @@ type ExportView struct {
 	FileCreated *time.Time
 	ExpiresAt   *time.Time
 	Missing     bool
+	// A skipped scheduled run (no job, no file): how many runs in a row
+	// found the course unchanged since the archive made at SkippedSince.
+	Skipped      int
+	SkippedSince *time.Time
 }
 
 // Export statuses, in the words of ExportView.Status.
@@ -102,11 +107,14 @@ const (
 	ExportCancelled = "cancelled"
 	ExportExpired   = "expired"
 	ExportMissing   = "missing" // the row says ready, the bytes are gone
+	ExportSkipped   = "skipped" // a scheduled run found nothing changed
 )
 
 // Status derives the export's status from its file and job.
 func (e ExportView) Status() string {
 	switch {
+	case e.Skipped > 0:
+		return ExportSkipped
 	case e.FileID != 0 && e.Missing:
 		return ExportMissing
 	case e.FileID != 0:
@@ -136,7 +144,8 @@ const exportViewQuery = `
 	       coalesce(j.state, ''), coalesce(j.attempt, 0), coalesce(j.max_attempts, 0),
 	       coalesce(j.done, 0), coalesce(j.total, 0), coalesce(j.note, ''), coalesce(j.last_error, ''),
 	       coalesce(f.id, 0), coalesce(f.token, ''), coalesce(f.filename, ''), coalesce(f.size, 0),
-	       coalesce(f.sha256, ''), f.created_at, f.expires_at, coalesce(f.missing, 0)
+	       coalesce(f.sha256, ''), f.created_at, f.expires_at, coalesce(f.missing, 0),
+	       e.scheduled, e.skipped, e.skipped_since
 	  FROM exports e
 	  LEFT JOIN users u ON u.id = e.requested_by
 	  LEFT JOIN jobs j ON j.id = e.job_id
@@ -144,12 +153,13 @@ const exportViewQuery = `
 
 func scanExportView(s interface{ Scan(...any) error }) (ExportView, error) {
 	var e ExportView
-	var finished, fileCreated, expires sql.NullTime
+	var finished, fileCreated, expires, since sql.NullTime
 	err := s.Scan(&e.ID, &e.CourseID, &e.Kind, &e.IncludeStdout, &e.IncludeStatic, &e.RequestedBy,
 		&e.JobID, &e.CreatedAt, &e.DataVersion, &finished, &e.RequesterName,
 		&e.JobState, &e.Attempt, &e.MaxAttempts, &e.Done, &e.Total, &e.Note, &e.LastError,
-		&e.FileID, &e.Token, &e.Filename, &e.Size, &e.SHA256, &fileCreated, &expires, &e.Missing)
-	e.FinishedAt, e.FileCreated, e.ExpiresAt = timePtr(finished), timePtr(fileCreated), timePtr(expires)
+		&e.FileID, &e.Token, &e.Filename, &e.Size, &e.SHA256, &fileCreated, &expires, &e.Missing,
+		&e.Scheduled, &e.Skipped, &since)
+	e.FinishedAt, e.FileCreated, e.ExpiresAt, e.SkippedSince = timePtr(finished), timePtr(fileCreated), timePtr(expires), timePtr(since)
 	return e, err
 }
 
@@ -174,16 +184,22 @@ func (q *Queries) ExportByJob(ctx context.Context, jobID int64) (ExportView, err
 
 // Exports lists a course's exports of kind, newest first.
 func (q *Queries) Exports(ctx context.Context, courseID int64, kind string, limit int) ([]ExportView, error) {
-	rows, err := q.q.QueryContext(ctx, exportViewQuery+` WHERE e.course_id = ? AND e.kind = ? ORDER BY e.id DESC LIMIT ?`, courseID, kind, limit)
+	return q.exportViews(ctx, fmt.Sprintf("list exports of course %d", courseID),
+		exportViewQuery+` WHERE e.course_id = ? AND e.kind = ? ORDER BY e.id DESC LIMIT ?`, courseID, kind, limit)
+}
+
+// exportViews runs a query of export views (what names it in errors).
+func (q *Queries) exportViews(ctx context.Context, what, query string, args ...any) ([]ExportView, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("db: list exports of course %d: %w", courseID, err)
+		return nil, fmt.Errorf("db: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []ExportView
 	for rows.Next() {
 		e, err := scanExportView(rows)
 		if err != nil {
-			return nil, fmt.Errorf("db: list exports: %w", err)
+			return nil, fmt.Errorf("db: %s: %w", what, err)
 		}
 		out = append(out, e)
 	}
@@ -195,4 +211,77 @@ func (q *Queries) ActiveExportJobs(ctx context.Context, courseID int64) ([]int64
 	return q.ids(ctx, fmt.Sprintf("list active export jobs of course %d", courseID), `
 		SELECT j.id FROM exports e JOIN jobs j ON j.id = e.job_id
 		 WHERE e.course_id = ? AND j.state IN ('queued', 'running')`, courseID)
+}
+
+// LastScheduledArchive returns the newest archive the backup schedule made
+// for a course (not a skipped run); ErrNotFound when there is none.
+func (q *Queries) LastScheduledArchive(ctx context.Context, courseID int64) (ExportView, error) {
+	e, err := scanExportView(q.q.QueryRowContext(ctx, exportViewQuery+`
+		WHERE e.course_id = ? AND e.scheduled = 1 AND e.skipped = 0 ORDER BY e.id DESC LIMIT 1`, courseID))
+	if err != nil {
+		return ExportView{}, notFound(err, fmt.Sprintf("scheduled archive of course %d", courseID))
+	}
+	return e, nil
+}
+
+// LastScheduledExport returns a course's newest scheduled row, archive or
+// skipped run; ErrNotFound when there is none.
+func (q *Queries) LastScheduledExport(ctx context.Context, courseID int64) (ExportView, error) {
+	e, err := scanExportView(q.q.QueryRowContext(ctx, exportViewQuery+`
+		WHERE e.course_id = ? AND e.scheduled = 1 ORDER BY e.id DESC LIMIT 1`, courseID))
+	if err != nil {
+		return ExportView{}, notFound(err, fmt.Sprintf("scheduled export of course %d", courseID))
+	}
+	return e, nil
+}
+
+// InsertSkippedExport lists a scheduled run that found the course unchanged
+// since the archive made at since: a row without job or file.
+func (q *Queries) InsertSkippedExport(ctx context.Context, e Export, since, now time.Time) (int64, error) {
+	res, err := q.q.ExecContext(ctx, `
+		INSERT INTO exports (course_id, kind, include_stdout, include_static, created_at, finished_at, scheduled, skipped, skipped_since)
+		VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?)`,
+		e.CourseID, e.Kind, e.IncludeStdout, e.IncludeStatic, now.UTC(), now.UTC(), since.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("db: insert skipped export of course %d: %w", e.CourseID, err)
+	}
+	return res.LastInsertId()
+}
+
+// AddExportSkip counts one more skipped run on a skipped row (runs in a row
+// share one row), at now.
+func (q *Queries) AddExportSkip(ctx context.Context, exportID int64, now time.Time) error {
+	if _, err := q.q.ExecContext(ctx, `UPDATE exports SET skipped = skipped + 1, finished_at = ? WHERE id = ? AND skipped > 0`,
+		now.UTC(), exportID); err != nil {
+		return fmt.Errorf("db: count a skipped run on export %d: %w", exportID, err)
+	}
+	return nil
+}
+
+// LatestScheduledExports returns each course's newest scheduled row, by
+// course: archives only (skipped runs left out) or any.
+func (q *Queries) LatestScheduledExports(ctx context.Context, archivesOnly bool) (map[int64]ExportView, error) {
+	list, err := q.exportViews(ctx, "list the newest scheduled exports", exportViewQuery+`
+		WHERE e.id IN (SELECT max(id) FROM exports WHERE scheduled = 1 AND (skipped = 0 OR NOT ?) GROUP BY course_id)`, archivesOnly)
+	out := make(map[int64]ExportView, len(list))
+	for _, e := range list {
+		out[e.CourseID] = e
+	}
+	return out, err
+}
+
+// ScheduledExportsBeyondKeep lists the scheduled rows a schedule no longer
+// keeps: in each scheduled course, every scheduled row (archive, failure or
+// skipped run) older than its keep-th newest scheduled archive that has a
+// file. Archives made by hand are never listed.
+func (q *Queries) ScheduledExportsBeyondKeep(ctx context.Context) ([]ExportView, error) {
+	return q.exportViews(ctx, "list scheduled exports beyond keep", `
+		WITH k AS (SELECT id AS course_id, keep FROM (`+courseBackupQuery+`) WHERE frequency != 'off'),
+		     r AS (SELECT e.course_id, e.id, row_number() OVER (PARTITION BY e.course_id ORDER BY e.id DESC) AS n
+		             FROM exports e
+		            WHERE e.scheduled = 1 AND e.skipped = 0 AND e.file_id IS NOT NULL),
+		     cut AS (SELECT r.course_id, r.id FROM r JOIN k ON k.course_id = r.course_id AND r.n = k.keep)`+
+		exportViewQuery+`
+		WHERE e.scheduled = 1 AND e.id < (SELECT cut.id FROM cut WHERE cut.course_id = e.course_id)
+		ORDER BY e.id`)
 }

@@ -25,6 +25,9 @@ type ExportRow struct {
 	RequestedBy string
 	Created     Time
 	UpToDate    bool
+	Scheduled   bool   // made by the backup schedule
+	Skip        string // a skipped scheduled run: "Skipped: nothing changed since ..."
+
 	// When ready.
 	Filename    string
 	DownloadURL string
@@ -53,8 +56,9 @@ type ExportsTab struct {
 	Header      CourseHeader
 	PostURL     string
 	Rows        []ExportRow
-	StdoutTip   string // "Adds about 1.4 GB before compression (380,000 outputs)."
-	StaticLabel string // "12 files, 40 MB"
-	UpToDate    bool   // the newest ready archive with default options is from the current data
-	Error       string // a refused request, in words
+	StdoutTip   string      // "Adds about 1.4 GB before compression (380,000 outputs)."
+	StaticLabel string      // "12 files, 40 MB"
+	UpToDate    bool        // the newest ready archive with default options is from the current data
+	Error       string      // a refused request, in words
+	Schedule    *BackupForm // the backup schedule (nil: not shown)
 }

@@ -32,6 +32,10 @@ type apiExport struct {
 	SHA256     string      `json:"sha256,omitempty"`
 	ExpiresAt  *time.Time  `json:"expires_at,omitempty"`
 	UpToDate   bool        `json:"up_to_date"`
+	Scheduled  bool        `json:"scheduled"`
+	// A skipped scheduled run: how many runs in a row, and since when nothing changed.
+	SkippedRuns  int        `json:"skipped_runs,omitempty"`
+	SkippedSince *time.Time `json:"skipped_since,omitempty"`
 }
 
 type apiOptions struct {
@@ -49,7 +53,8 @@ func toAPIExport(e db.ExportView, courseVersion int64) apiExport {
 	a := apiExport{ID: e.ID, Kind: e.Kind, Status: e.Status(), CreatedBy: e.RequesterName, CreatedAt: e.CreatedAt.UTC(),
 		FinishedAt: e.FinishedAt,
 		Options:    apiOptions{IncludeStdout: e.IncludeStdout, IncludeFiles: e.IncludeStatic},
-		Progress:   apiProgress{Done: e.Done, Total: e.Total, Stage: e.Note}}
+		Progress:   apiProgress{Done: e.Done, Total: e.Total, Stage: e.Note},
+		Scheduled:  e.Scheduled, SkippedRuns: e.Skipped, SkippedSince: e.SkippedSince}
 	switch a.Status {
 	case db.ExportFailed:
 		a.Error = e.LastError

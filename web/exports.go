@@ -25,8 +25,14 @@ func (s *Server) exportRow(e db.ExportView, courseVersion int64, base string) vi
 		Created:     s.when(e.CreatedAt),
 		Options:     exportOptions(e),
 		DeleteURL:   fmt.Sprintf("%s/%d/delete", base, e.ID),
+		Scheduled:   e.Scheduled,
+	}
+	if e.Scheduled && r.RequestedBy == "" {
+		r.RequestedBy = "Backup schedule"
 	}
 	switch st {
+	case db.ExportSkipped:
+		r.Skip = s.skipWords(e)
 	case db.ExportQueued:
 		r.HasProgress = false // a retry keeps the last attempt's totals; no bar until it runs
 		r.Stage = "Waiting for a worker"
@@ -80,6 +86,7 @@ func rowState(id, status, words, pollURL string, pending bool, done, total int64
 var statusWords = map[string]string{
 	db.ExportQueued: "Queued", db.ExportRunning: "Running", db.ExportReady: "Ready", db.ExportFailed: "Failed",
 	db.ExportCancelled: "Cancelled", db.ExportExpired: "Expired", db.ExportMissing: "File missing",
+	db.ExportSkipped: "Skipped",
 }
 
 func exportOptions(e db.ExportView) string {
@@ -142,7 +149,20 @@ func (s *Server) exportsTab(c echo.Context) error {
 }
 
 func (s *Server) renderExportsTab(c echo.Context, status int, errMsg string) error {
+	return s.renderExportsTabWith(c, status, errMsg, nil)
+}
+
+// renderExportsTabWith renders the tab with schedule as its schedule form
+// (nil: the course's schedule as it stands).
+func (s *Server) renderExportsTabWith(c echo.Context, status int, errMsg string, schedule *views.BackupForm) error {
 	ca := currentCourse(c)
+	if schedule == nil {
+		f, err := s.courseScheduleForm(c, ca.Course.ID)
+		if err != nil {
+			return err
+		}
+		schedule = &f
+	}
 	ctx := c.Request().Context()
 	rows, err := s.exportRows(c, db.ExportArchive)
 	if err != nil {
@@ -160,6 +180,7 @@ func (s *Server) renderExportsTab(c echo.Context, status int, errMsg string) err
 		StaticLabel: est.StaticNote(),
 		UpToDate:    upToDate(rows),
 		Error:       errMsg,
+		Schedule:    schedule,
 	}
 	return s.render(c, status, views.ExportsPage(s.page(c, "Exports · "+ca.Course.Code), t))
 }

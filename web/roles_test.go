@@ -332,6 +332,15 @@ func roleMatrix(f *fixture) map[string]routeRule {
 		"DELETE /api/courses/:id/exports/:eid":      {fresh(db.ExportArchive, true, api(archiveAt(""))), adminAPIAction, false, nil},
 		"POST /api/courses/:id/exports/:eid/cancel": {fresh(db.ExportArchive, false, api(archiveAt("/cancel"))), adminAPIAction, false, nil},
 		"POST /api/courses/:id/exports/:eid/retry":  {fresh(db.ExportArchive, true, api(archiveAt("/retry"))), adminAPIAction, false, nil},
+
+		// Scheduled backups: a course's schedule is its admins'; the overview and the default are site admins'.
+		"POST /courses/:id/exports/schedule": {fixed("/courses/" + course + "/exports/schedule"), adminAction, false, form("frequency=daily&time=03:00&keep=5")},
+		"PUT /api/courses/:id/exports/schedule": {fixed("/api/courses/" + course + "/exports/schedule"), adminAPIAction, false,
+			form(`{"frequency":"weekly","day":"sunday","time":"02:00","keep":3}`)},
+		"GET /admin/backups":       {fixed("/admin/backups"), siteAdminPage, false, nil},
+		"POST /admin/backups":      {fixed("/admin/backups"), siteAdminAction, false, form("frequency=off&time=02:00&keep=7")},
+		"GET /api/backups":         {fixed("/api/backups"), [9]int{unauth, forb, forb, forb, forb, forb, ok, unauth, unauth}, false, nil},
+		"PUT /api/backups/default": {fixed("/api/backups/default"), siteAdminAPIAction, false, form(`{"frequency":"off"}`)},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"coursevault/db/files"
 	"coursevault/jobs/archive"
 	"coursevault/jobs/assignments"
+	"coursevault/jobs/backups"
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
@@ -61,6 +62,7 @@ type Deps struct {
 	Files   *files.Service
 	Exports *exports.Service
 	Imports *imports.Service
+	Backups *backups.Service // scheduled archives (nil: one on Exports in cfg.Timezone, for the pages only)
 }
 
 // Server holds every dependency a handler needs; nothing reaches for a global.
@@ -69,6 +71,7 @@ type Server struct {
 	files       *files.Service
 	exports     *exports.Service
 	imports     *imports.Service
+	backups     *backups.Service
 	courses     *courses.Service
 	assignments *assignments.Service
 	// estimator caches the Exports tab's size estimate per course and data version.
@@ -111,7 +114,10 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	// writer for each poll of a pending export.
 	sm.Lifetime = cfg.SessionLifetime
 
-	s := &Server{db: d, files: deps.Files, exports: deps.Exports, imports: deps.Imports, sessions: sm, log: log, cfg: cfg}
+	if deps.Backups == nil {
+		deps.Backups = backups.New(d, deps.Exports, cfg.Timezone, cfg.Now, log)
+	}
+	s := &Server{db: d, files: deps.Files, exports: deps.Exports, imports: deps.Imports, backups: deps.Backups, sessions: sm, log: log, cfg: cfg}
 	s.csrfKey = loadCSRFKey(d, log)
 	s.courses = courses.New(d, deps.Files, cfg.Now)
 	s.assignments = assignments.New(d, cfg.Timezone, cfg.Now)

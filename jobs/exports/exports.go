@@ -58,13 +58,17 @@ func New(d *db.DB, runner *jobs.Runner, fs *files.Service, now func() time.Time,
 	return &Service{db: d, runner: runner, files: fs, now: now, log: log}
 }
 
-// Request is what a user asks for.
+// Request is what a user (or the backup schedule) asks for.
 type Request struct {
 	CourseID      int64
-	UserID        int64
+	UserID        int64  // 0 for the backup schedule
 	Kind          string // db.ExportArchive or db.ExportBook
 	IncludeStdout bool   // archives only
 	IncludeStatic bool   // archives only
+	// Scheduled marks an archive of the backup schedule: its file is kept
+	// until the schedule's keep prunes it, and it is queued apart from
+	// identical archives asked for by hand.
+	Scheduled bool
 }
 
 // args are an export job's arguments.
@@ -79,28 +83,15 @@ var ErrNotFound = db.ErrNotFound
 // identical export (same course, kind and options) is queued or running, it
 // returns that one with existing=true instead of queuing another.
 func (s *Service) Request(ctx context.Context, r Request) (e db.ExportView, existing bool, err error) {
-	if r.Kind == db.ExportBook {
-		r.IncludeStdout, r.IncludeStatic = false, false
-	}
-	key := fmt.Sprintf("%s:course=%d:stdout=%t:static=%t", r.Kind, r.CourseID, r.IncludeStdout, r.IncludeStatic)
 	var exportID, existingJob int64
 	errExisting := errors.New("existing")
 	err = s.db.InTx(ctx, func(tx *db.Queries) error {
 		var err error
-		exportID, err = tx.InsertExport(ctx, db.Export{CourseID: r.CourseID, Kind: r.Kind, IncludeStdout: r.IncludeStdout,
-			IncludeStatic: r.IncludeStatic, RequestedBy: r.UserID, CreatedAt: s.now()})
-		if err != nil {
-			return err
-		}
-		j, dup, err := s.runner.Enqueue(ctx, tx, r.Kind, args{ExportID: exportID}, jobs.EnqueueOptions{UniqueKey: key, MaxAttempts: 3})
-		if err != nil {
-			return err
-		}
-		if dup {
-			existingJob = j.ID
+		exportID, existingJob, err = s.RequestIn(ctx, tx, r)
+		if err == nil && existingJob != 0 {
 			return errExisting // roll back the new export row
 		}
-		return tx.SetExportJob(ctx, exportID, j.ID)
+		return err
 	})
 	if errors.Is(err, errExisting) {
 		e, err := s.db.ExportByJob(ctx, existingJob)
@@ -111,6 +102,33 @@ func (s *Service) Request(ctx context.Context, r Request) (e db.ExportView, exis
 	}
 	e, err = s.db.ExportByID(ctx, r.CourseID, exportID)
 	return e, false, err
+}
+
+// RequestIn records an export and queues its job inside tx, the caller's
+// transaction. When an identical export is queued or running it returns
+// that one's job as existingJob, and the caller rolls back (or deletes the
+// row exportID names).
+func (s *Service) RequestIn(ctx context.Context, tx *db.Queries, r Request) (exportID, existingJob int64, err error) {
+	if r.Kind == db.ExportBook {
+		r.IncludeStdout, r.IncludeStatic, r.Scheduled = false, false, false
+	}
+	key := fmt.Sprintf("%s:course=%d:stdout=%t:static=%t", r.Kind, r.CourseID, r.IncludeStdout, r.IncludeStatic)
+	if r.Scheduled {
+		key += ":scheduled"
+	}
+	exportID, err = tx.InsertExport(ctx, db.Export{CourseID: r.CourseID, Kind: r.Kind, IncludeStdout: r.IncludeStdout,
+		IncludeStatic: r.IncludeStatic, RequestedBy: r.UserID, CreatedAt: s.now(), Scheduled: r.Scheduled})
+	if err != nil {
+		return 0, 0, err
+	}
+	j, dup, err := s.runner.Enqueue(ctx, tx, r.Kind, args{ExportID: exportID}, jobs.EnqueueOptions{UniqueKey: key, MaxAttempts: 3})
+	if err != nil {
+		return 0, 0, err
+	}
+	if dup {
+		return exportID, j.ID, nil
+	}
+	return exportID, 0, tx.SetExportJob(ctx, exportID, j.ID)
 }
 
 // Get returns an export of courseID; ErrNotFound for another course's.
@@ -243,7 +261,7 @@ func (s *Service) Handler(write Maker) jobs.Handler {
 			if attempt > chunkedAttempts {
 				actx = context.WithValue(ctx, readOnceKey{}, true)
 			}
-			f, err = s.files.Produce(actx, files.Input{Owner: files.Course(e.CourseID), Category: e.Kind, CreatedBy: e.RequestedBy},
+			f, err = s.files.Produce(actx, files.Input{Owner: files.Course(e.CourseID), Category: e.Kind, CreatedBy: e.RequestedBy, Pinned: e.Scheduled},
 				func(w io.Writer, in *files.Input) error {
 					made, err := write(actx, e, w, j.Progress)
 					if err != nil {

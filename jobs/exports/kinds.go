@@ -39,9 +39,13 @@ func ArchiveMaker(d *db.DB, fs *files.Service, appVersion string, tz *time.Locat
 
 func archiveMaker(d *db.DB, fs *files.Service, appVersion string, tz *time.Location, now func() time.Time, chunk time.Duration) Maker {
 	return func(ctx context.Context, e db.ExportView, w io.Writer, progress func(done, total int64, note string)) (Made, error) {
-		requester, err := d.UserByID(ctx, e.RequestedBy)
-		if err != nil {
-			return Made{}, fmt.Errorf("the user who asked for the export: %w", err)
+		by := archive.Person{Name: "Scheduled backup"}
+		if !e.Scheduled {
+			requester, err := d.UserByID(ctx, e.RequestedBy)
+			if err != nil {
+				return Made{}, fmt.Errorf("the user who asked for the export: %w", err)
+			}
+			by = archive.Person{ID: requester.ID, Email: requester.Email, Name: requester.Name}
 		}
 		write := func(q archive.Reader) (Made, error) {
 			c, err := q.CourseByID(ctx, e.CourseID)
@@ -51,7 +55,7 @@ func archiveMaker(d *db.DB, fs *files.Service, appVersion string, tz *time.Locat
 			at := now()
 			src := archive.Source{Q: q, CourseID: e.CourseID, OpenFile: fs.OpenByID}
 			opts := archive.Options{IncludeStdout: e.IncludeStdout, IncludeStaticFiles: e.IncludeStatic, AppVersion: appVersion,
-				GeneratedBy: archive.Person{ID: requester.ID, Email: requester.Email, Name: requester.Name}, Now: at}
+				GeneratedBy: by, Now: at}
 			m, err := archive.Write(ctx, w, src, opts, progress)
 			if err != nil {
 				return Made{}, err
@@ -62,7 +66,8 @@ func archiveMaker(d *db.DB, fs *files.Service, appVersion string, tz *time.Locat
 			return write(d.CourseReader(e.CourseID, chunk))
 		}
 		var made Made
-		err = d.ReadTx(ctx, func(tx *db.Queries) error {
+		err := d.ReadTx(ctx, func(tx *db.Queries) error {
+			var err error
 			made, err = write(tx)
 			return err
 		})
