@@ -27,13 +27,14 @@ func scanCourse(s interface{ Scan(...any) error }, extra ...any) (Course, error)
 
 // InsertCourse creates a course and returns its id.
 func (q *Queries) InsertCourse(ctx context.Context, c Course) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO courses (code, name, term, created_at) VALUES (?, ?, ?, ?)`,
-		c.Code, c.Name, c.Term, c.CreatedAt.UTC())
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
+		INSERT INTO courses (code, name, term, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		c.Code, c.Name, c.Term, c.CreatedAt.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert course %s: %w", c.Code, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // CourseByID returns the course with id.

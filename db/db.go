@@ -1,5 +1,6 @@
-// Package db opens coursevault's SQLite database, applies its embedded
-// migrations and holds the typed queries for every table.
+// Package db opens coursevault's database (a SQLite file, or PostgreSQL: see
+// dialect.go), applies its embedded migrations and holds the typed queries
+// for every table.
 package db
 
 import (
@@ -29,8 +30,9 @@ import (
 type DB struct {
 	*Queries // reads, on the reader pool
 
-	w *sql.DB
-	r *sql.DB
+	w       *sql.DB
+	r       *sql.DB
+	dialect dialect
 }
 
 // Path-independent connection settings. synchronous=NORMAL is durable across
@@ -60,7 +62,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, describeOpenError(path, err)
 	}
-	if err := migrate(ctx, w); err != nil {
+	if err := migrate(ctx, w, dialectSQLite); err != nil {
 		w.Close()
 		return nil, describeOpenError(path, err)
 	}
@@ -71,7 +73,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{Queries: &Queries{q: r}, w: w, r: r}, nil
+	return &DB{Queries: &Queries{q: r}, w: w, r: r, dialect: dialectSQLite}, nil
 }
 
 func describeOpenError(path string, err error) error {
@@ -91,6 +93,9 @@ func (d *DB) Close() error {
 // gives it 64 MiB). A one-shot command that streams a large course in, like
 // import, needs far less and keeps its memory small with less.
 func (d *DB) SetWriterCache(ctx context.Context, kib int) error {
+	if d.dialect == dialectPostgres {
+		return nil // the server's shared buffers are the cache
+	}
 	if _, err := d.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", kib)); err != nil {
 		return fmt.Errorf("db: set the writer's page cache: %w", err)
 	}
@@ -101,7 +106,7 @@ func (d *DB) SetWriterCache(ctx context.Context, kib int) error {
 // commits if fn returns nil. Everything fn does through tx commits together or
 // not at all (an export row and its job, for instance).
 func (d *DB) InTx(ctx context.Context, fn func(tx *Queries) error) error {
-	tx, err := d.w.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
@@ -118,7 +123,11 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Queries) error) error {
 // Checkpoint copies what it can of the WAL into the database file without
 // waiting for anyone (PASSIVE): frames a reader's snapshot still needs stay.
 // Once everything is copied, the next write starts the WAL over.
+// PostgreSQL has no WAL of ours to copy back: there it does nothing.
 func (d *DB) Checkpoint(ctx context.Context) error {
+	if d.dialect == dialectPostgres {
+		return nil
+	}
 	if _, err := d.w.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
 		return fmt.Errorf("db: checkpoint: %w", err)
 	}
@@ -140,12 +149,6 @@ type querier interface {
 
 // ErrNotFound is returned by single-row lookups that match nothing.
 var ErrNotFound = errors.New("not found")
-
-// IsUniqueViolation reports whether err is a UNIQUE constraint failure.
-func IsUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
-}
 
 // notFound turns sql.ErrNoRows into ErrNotFound, wrapping with what was looked up.
 func notFound(err error, what string) error {

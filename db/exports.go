@@ -27,14 +27,15 @@ type Export struct {
 
 // InsertExport records a new export request.
 func (q *Queries) InsertExport(ctx context.Context, e Export) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
 		INSERT INTO exports (course_id, kind, include_stdout, include_static, requested_by, job_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.CourseID, e.Kind, e.IncludeStdout, e.IncludeStatic, nullID(e.RequestedBy), nullID(e.JobID), e.CreatedAt.UTC())
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.CourseID, e.Kind, e.IncludeStdout, e.IncludeStatic, nullID(e.RequestedBy), nullID(e.JobID), e.CreatedAt.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert export: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // SetExportJob points an export at the job that makes it.

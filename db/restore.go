@@ -22,13 +22,14 @@ import (
 // owner, leased until until. A taken code fails with a unique violation, even
 // when the course holding it is hidden.
 func (q *Queries) InsertRestoringCourse(ctx context.Context, c Course, owner string, until time.Time) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO courses (code, name, term, created_at, restoring_by, restoring_until) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.Code, c.Name, c.Term, c.CreatedAt.UTC(), owner, until.UTC())
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
+		INSERT INTO courses (code, name, term, created_at, restoring_by, restoring_until) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.Code, c.Name, c.Term, c.CreatedAt.UTC(), owner, until.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert course %s: %w", c.Code, err)
 	}
-	return lastID(res, "course")
+	return id, nil
 }
 
 // NoteRestoreCreatedUser records that the restore of courseID created
