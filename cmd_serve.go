@@ -25,19 +25,20 @@ import (
 
 // serveConfig is everything `coursevault serve` can be told.
 type serveConfig struct {
-	addr, dataDir, baseURL, timezone string
-	storage                          string
-	storageRedirect                  bool
-	demo                             bool
-	shutdownGrace, pollInterval      time.Duration
-	jobLease                         time.Duration
-	exportTTL, jobRetention          time.Duration
-	workers                          int
-	computing                        int
-	courseQuota, maxCourseFile       int64
-	trustedProxies                   proxyRanges
-	ingest                           submissions.Limits
-	ingestMaxBody                    int64
+	addr, baseURL, timezone     string
+	dataDir                     dataLoc
+	storage                     string
+	storageRedirect             bool
+	demo                        bool
+	shutdownGrace, pollInterval time.Duration
+	jobLease                    time.Duration
+	exportTTL, jobRetention     time.Duration
+	workers                     int
+	computing                   int
+	courseQuota, maxCourseFile  int64
+	trustedProxies              proxyRanges
+	ingest                      submissions.Limits
+	ingestMaxBody               int64
 }
 
 // proxyRanges is --trusted-proxies: comma-separated CIDR ranges, refused

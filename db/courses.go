@@ -92,7 +92,7 @@ func (q *Queries) StaffCourses(ctx context.Context, userID int64, siteAdmin bool
 		SELECT `+courseColumns+`, coalesce(m.role, 'admin')
 		  FROM courses c
 		  LEFT JOIN memberships m ON m.course_id = c.id AND m.user_id = ?
-		 WHERE ((m.role IN ('admin', 'teacher', 'ta')) OR ?) AND c.restoring_by IS NULL
+		 WHERE ((m.role IN ('admin', 'teacher', 'ta')) OR ? = 1) AND c.restoring_by IS NULL
 		 ORDER BY c.code`, userID, siteAdmin)
 	if err != nil {
 		return nil, fmt.Errorf("db: list staff courses of user %d: %w", userID, err)

@@ -296,8 +296,7 @@ var rebound sync.Map // query → its pgQuery
 // rebind turns a query written for SQLite into PostgreSQL's dialect, once
 // per query text: placeholders ? and ?N become $N (see pgQuery); LIKE
 // (case-insensitive for ASCII in SQLite) becomes ILIKE; `x COLLATE NOCASE`
-// becomes lower(x); json_each(?) lists become jsonb_array_elements_text,
-// whose column is also named value. String literals, quoted names, comments
+// becomes lower(x); json_each(?) lists become jsonList. String literals, quoted names, comments
 // and dollar-quoted bodies are left alone.
 func rebind(query string) pgQuery {
 	if v, ok := rebound.Load(query); ok {
@@ -374,10 +373,18 @@ var (
 	jsonEach  = regexp.MustCompile(`(?i)\bjson_each\((\$[0-9]+)\)`)
 )
 
+// jsonList is json_each($N) on PostgreSQL: the elements of a JSON array
+// as a table with one column, value. JSON null (a nil Go slice) is an empty
+// list, as in SQLite. The values are citext so that they compare with a
+// citext column (users.email) ignoring case, as a NOCASE column does in
+// SQLite, and with a text column (jobs.kind) exactly.
+const jsonList = `(SELECT value::citext AS value FROM jsonb_array_elements_text(
+	CASE jsonb_typeof(CAST($1 AS text)::jsonb) WHEN 'array' THEN CAST($1 AS text)::jsonb ELSE '[]' END)) AS json_each`
+
 // rewriteCode rewrites the SQLite-only spellings in a stretch of a query
 // outside literals (see rebind).
 func rewriteCode(s string) string {
 	s = likeWord.ReplaceAllString(s, "ILIKE")
 	s = nocase.ReplaceAllString(s, "lower($1)")
-	return jsonEach.ReplaceAllString(s, "jsonb_array_elements_text(CAST($1 AS text)::jsonb)")
+	return jsonEach.ReplaceAllString(s, jsonList)
 }

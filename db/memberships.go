@@ -258,7 +258,7 @@ func (q *Queries) SharedUsers(ctx context.Context, courseID int64, emails []stri
 	rows, err := q.q.QueryContext(ctx, `
 		SELECT u.email FROM users u
 		 WHERE u.email IN (SELECT value FROM json_each(?))
-		   AND (u.site_admin OR EXISTS (SELECT 1 FROM memberships o WHERE o.user_id = u.id AND o.course_id != ?))`,
+		   AND (u.site_admin = 1 OR EXISTS (SELECT 1 FROM memberships o WHERE o.user_id = u.id AND o.course_id != ?))`,
 		string(list), courseID)
 	if err != nil {
 		return nil, fmt.Errorf("db: find users shared with other courses: %w", err)

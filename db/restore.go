@@ -121,7 +121,7 @@ func (q *Queries) DeleteRestore(ctx context.Context, courseID int64) error {
 		DELETE FROM users WHERE id IN (
 			SELECT r.user_id FROM restore_created_users r JOIN courses c ON c.id = r.course_id
 			 WHERE r.course_id = ? AND c.restoring_by IS NOT NULL)
-		   AND disabled AND password_hash = ''
+		   AND disabled = 1 AND password_hash = ''
 		   AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id AND m.course_id != ?)`,
 		courseID, courseID); err != nil {
 		return fmt.Errorf("db: delete users created by the restore of course %d: %w", courseID, err)
