@@ -24,7 +24,7 @@ func (d *DB) ReadTx(ctx context.Context, fn func(tx *Queries) error) error {
 		return fmt.Errorf("db: begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(&Queries{q: tx})
+	return fn(&Queries{q: tx, dialect: d.dialect})
 }
 
 // ArchiveCounts is how many rows of each table an archive of a course holds,

@@ -110,7 +110,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Queries) error) error {
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
-	if err := fn(&Queries{q: tx}); err != nil {
+	if err := fn(&Queries{q: tx, dialect: d.dialect}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -137,7 +137,8 @@ func (d *DB) Checkpoint(ctx context.Context) error {
 // Queries holds every typed query. The same methods run on the reader pool
 // (DB's embedded Queries) and inside a write transaction (InTx's tx).
 type Queries struct {
-	q querier
+	q       querier
+	dialect dialect
 }
 
 type querier interface {

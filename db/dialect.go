@@ -113,7 +113,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	d.r = r
-	d.Queries = &Queries{q: r}
+	d.Queries = &Queries{q: r, dialect: dialectPostgres}
 	return d, nil
 }
 
@@ -161,6 +161,29 @@ func IsUniqueViolation(err error) bool {
 	}
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// guard runs fn, one statement whose unique violation a caller may answer
+// and then go on in the same transaction (a taken course code is looked up
+// to say who holds it). SQLite fails only the statement; PostgreSQL fails
+// the whole transaction, so there fn runs under a savepoint it rolls back to.
+func (q *Queries) guard(ctx context.Context, fn func() error) error {
+	tx, ok := q.q.(*sql.Tx)
+	if !ok || q.dialect != dialectPostgres {
+		return fn()
+	}
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT guard`); err != nil {
+		return err
+	}
+	err := fn()
+	end := `RELEASE SAVEPOINT guard`
+	if err != nil {
+		end = `ROLLBACK TO SAVEPOINT guard`
+	}
+	if _, rerr := tx.ExecContext(ctx, end); rerr != nil && err == nil {
+		return rerr
+	}
+	return err
 }
 
 // schemaVersion reads the database's schema version: SQLite's PRAGMA
