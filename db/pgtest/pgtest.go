@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -60,6 +63,7 @@ func Database(t testing.TB, prepare func(url string) error) string {
 			t.Fatalf("PostgreSQL test server %s: %v", u.Redacted(), err)
 		}
 		admin, server = a, u
+		dropLeftovers()
 	}
 	ctx := context.Background()
 	if template == "" && tmplErr == nil {
@@ -92,4 +96,33 @@ func dbURL(name string) string {
 	u := *server
 	u.Path = "/" + name
 	return u.String()
+}
+
+// dropLeftovers drops the databases test binaries on this machine left
+// behind (each binary's template, and any database of a killed run): those
+// whose process is gone. Only for a server on loopback, where the process
+// ids are this machine's.
+func dropLeftovers() {
+	if h := server.Hostname(); h != "127.0.0.1" && h != "localhost" && h != "::1" {
+		return
+	}
+	rows, err := admin.Query(`SELECT datname FROM pg_database WHERE datname ~ '^cv(tmpl|test)_[0-9]+_[0-9]+$'`)
+	if err != nil {
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) != nil {
+			break
+		}
+		pid, _ := strconv.Atoi(strings.Split(name, "_")[1])
+		if pid != os.Getpid() && syscall.Kill(pid, 0) == syscall.ESRCH {
+			stale = append(stale, name)
+		}
+	}
+	rows.Close()
+	for _, name := range stale {
+		admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	}
 }
