@@ -181,7 +181,7 @@ func runMember(ctx context.Context, args []string, stdout io.Writer) error {
 
 // openForUser opens the database for a command about the user named by
 // --email (required). The caller closes the database.
-func openForUser(ctx context.Context, dataDir, email string) (*db.DB, db.User, error) {
+func openForUser(ctx context.Context, dataDir dataLoc, email string) (*db.DB, db.User, error) {
 	if email == "" {
 		return nil, db.User{}, fmt.Errorf("%w: --email is required", errUsage)
 	}

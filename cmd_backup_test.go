@@ -54,7 +54,7 @@ func TestCLI_backupScheduleAndList(t *testing.T) {
 	if code, out, _ = cli("backup", "schedule", "--course", "2", "--off"); code != 0 || !strings.Contains(out, "CHEM: Off") {
 		t.Errorf("off by id: %d %q", code, out)
 	}
-	d, err := openDB(context.Background(), dir)
+	d, err := openDB(context.Background(), dataLoc{dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

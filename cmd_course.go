@@ -40,7 +40,7 @@ func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 // openCourses opens the data directory and the courses service over it,
 // with the file store storage names ("file" for commands that touch no file).
 // The caller closes the database.
-func openCourses(ctx context.Context, dataDir, storage string) (*db.DB, *courses.Service, error) {
+func openCourses(ctx context.Context, dataDir dataLoc, storage string) (*db.DB, *courses.Service, error) {
 	d, fs, err := openStore(ctx, dataDir, storage, files.Options{})
 	if err != nil {
 		return nil, nil, err
@@ -49,7 +49,7 @@ func openCourses(ctx context.Context, dataDir, storage string) (*db.DB, *courses
 }
 
 // openCourse opens the courses service and finds the course ref (id or code).
-func openCourse(ctx context.Context, dataDir, storage, ref string) (*db.DB, *courses.Service, db.Course, error) {
+func openCourse(ctx context.Context, dataDir dataLoc, storage, ref string) (*db.DB, *courses.Service, db.Course, error) {
 	d, cs, err := openCourses(ctx, dataDir, storage)
 	if err != nil {
 		return nil, nil, db.Course{}, err

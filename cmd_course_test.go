@@ -88,7 +88,7 @@ func TestServe_finishesACourseRemovalAKilledProcessLeft(t *testing.T) {
 		t.Fatalf("demo: %s", stderr)
 	}
 	ctx := context.Background()
-	d, fs, err := openStore(ctx, dir, "file", files.Options{})
+	d, fs, err := openStore(ctx, dataLoc{dir: dir}, "file", files.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestServe_finishesACourseRemovalAKilledProcessLeft(t *testing.T) {
 		t.Fatalf("serve exited %d: %s", code, out.String())
 	}
 
-	d, err = openDB(ctx, dir)
+	d, err = openDB(ctx, dataLoc{dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestServe_finishesACourseRemovalAKilledProcessLeft(t *testing.T) {
 		t.Fatalf("%d courses, want 1", n)
 	}
 	for _, f := range owned {
-		if _, err := os.Stat(filepath.Join(attachmentsDir(dir), f.Token)); !os.IsNotExist(err) {
+		if _, err := os.Stat(filepath.Join(attachmentsDir(dataLoc{dir: dir}), f.Token)); !os.IsNotExist(err) {
 			t.Fatalf("%s is still on disk: %v", f.Filename, err)
 		}
 	}

@@ -27,21 +27,22 @@ import (
 
 // serveConfig is everything `coursevault serve` can be told.
 type serveConfig struct {
-	addr, dataDir, baseURL, timezone string
-	storage                          string
-	storageRedirect                  bool
-	demo                             bool
-	noWorker                         bool
-	shutdownGrace, pollInterval      time.Duration
-	jobLease                         time.Duration
-	exportTTL, jobRetention          time.Duration
-	workers                          int
-	computing                        int
-	courseQuota, maxCourseFile       int64
-	trustedProxies                   proxyRanges
-	ingest                           submissions.Limits
-	ingestMaxBody                    int64
-	mail                             mail.Config
+	addr, baseURL, timezone     string
+	dataDir                     dataLoc
+	storage                     string
+	storageRedirect             bool
+	demo                        bool
+	noWorker                    bool
+	shutdownGrace, pollInterval time.Duration
+	jobLease                    time.Duration
+	exportTTL, jobRetention     time.Duration
+	workers                     int
+	computing                   int
+	courseQuota, maxCourseFile  int64
+	trustedProxies              proxyRanges
+	ingest                      submissions.Limits
+	ingestMaxBody               int64
+	mail                        mail.Config
 }
 
 // proxyRanges is --trusted-proxies: comma-separated CIDR ranges, refused
@@ -73,7 +74,7 @@ func (p *proxyRanges) Set(v string) error {
 }
 
 // jobFlags are the flags of everything that runs background jobs: serve and worker.
-func jobFlags(f flags, cfg *serveConfig) (dataDir, storage, zone *string) {
+func jobFlags(f flags, cfg *serveConfig) (dataDir *dataLoc, storage, zone *string) {
 	dataDir, storage = f.dataDir(), f.storage()
 	f.StringVar(&cfg.baseURL, "base-url", "", "public URL, e.g. https://vault.example.edu; https makes cookies Secure (COURSEVAULT_BASE_URL)")
 	zone = f.timezone()

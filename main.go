@@ -108,7 +108,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.about)
 	}
-	fmt.Fprintln(w, "\nEvery flag can also be set by an environment variable: --data-dir is COURSEVAULT_DATA_DIR.\nRun 'coursevault <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nEvery flag can also be set by an environment variable: --data-dir is COURSEVAULT_DATA_DIR, --database is COURSEVAULT_DATABASE.\nRun 'coursevault <command> -h' for a command's flags.")
 }
 
 // flags is a command's flag set whose defaults come from COURSEVAULT_* variables.
@@ -152,10 +152,22 @@ func (f flags) parse(args []string) error {
 	return nil
 }
 
-// dataDirFlag adds --data-dir, shared by every command that opens the database.
-func (f flags) dataDir() *string {
-	return f.String("data-dir", "./data", "directory for the database and attachments (COURSEVAULT_DATA_DIR)")
+// dataDir adds --data-dir and --database, shared by every command that
+// opens the database.
+func (f flags) dataDir() *dataLoc {
+	var l dataLoc
+	f.StringVar(&l.dir, "data-dir", "./data", "directory for the database and attachments (COURSEVAULT_DATA_DIR)")
+	f.StringVar(&l.database, "database", "", "the database: a SQLite file (default: coursevault.db in --data-dir) or a PostgreSQL URL "+
+		"such as postgres://user:password@host:5432/coursevault; see README (COURSEVAULT_DATABASE)")
+	return &l
 }
+
+// dataLoc is where a command's data lives: the data directory (attachments,
+// and the SQLite file by default) and the --database value.
+type dataLoc struct{ dir, database string }
+
+// String is the data directory, as messages name it.
+func (l dataLoc) String() string { return l.dir }
 
 // storage adds --storage, shared by every command that opens the file store.
 func (f flags) storage() *string {
@@ -179,7 +191,7 @@ func openBlobs(storage string, log *slog.Logger) (files.Blobs, error) {
 // openStore opens the data directory's database and the file store
 // --storage names, for the
 // commands that need both. The caller closes the database.
-func openStore(ctx context.Context, dataDir, storage string, opts files.Options) (*db.DB, *files.Service, error) {
+func openStore(ctx context.Context, dataDir dataLoc, storage string, opts files.Options) (*db.DB, *files.Service, error) {
 	b, err := openBlobs(storage, nil)
 	if err != nil {
 		return nil, nil, err
@@ -200,14 +212,18 @@ func openStore(ctx context.Context, dataDir, storage string, opts files.Options)
 }
 
 // attachmentsDir is where a data directory keeps the bytes of stored files.
-func attachmentsDir(dataDir string) string { return filepath.Join(dataDir, "attachments") }
+func attachmentsDir(dataDir dataLoc) string { return filepath.Join(dataDir.dir, "attachments") }
 
-// openDB opens (creating) the data directory's database.
-func openDB(ctx context.Context, dataDir string) (*db.DB, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+// openDB opens (creating) the database --database names, by default the
+// data directory's SQLite file.
+func openDB(ctx context.Context, dataDir dataLoc) (*db.DB, error) {
+	if err := os.MkdirAll(dataDir.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	return db.Open(ctx, filepath.Join(dataDir, "coursevault.db"))
+	if dataDir.database != "" {
+		return db.OpenURL(ctx, dataDir.database)
+	}
+	return db.Open(ctx, filepath.Join(dataDir.dir, "coursevault.db"))
 }
 
 func runVersion(_ context.Context, args []string, stdout io.Writer) error {

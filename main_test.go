@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 	"coursevault/web/auth"
 )
 
@@ -238,5 +239,25 @@ func TestCLI_exportPerfbook(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "export", "perfbook", "--data-dir", dir, "--course", "CS101", "--out", dir, "--timezone", "Mars/Olympus"); code != 2 {
 		t.Fatalf("a bad zone: exit %d, want 2", code)
+	}
+}
+
+// --database (or COURSEVAULT_DATABASE) names the database instead of the data
+// directory's coursevault.db: a SQLite file elsewhere, or with
+// COURSEVAULT_TEST_DATABASE=postgres a PostgreSQL database.
+func TestCLI_databaseFlagPicksTheDatabase(t *testing.T) {
+	dir, database := t.TempDir(), dbtest.URL(t)
+	if code, _, stderr := runCLI(t, "demo", "--data-dir", dir, "--database", database, "--students", "4", "--assignments", "2", "--submissions", "1", "--static-files", "1"); code != 0 {
+		t.Fatalf("demo: %d %s", code, stderr)
+	}
+	t.Setenv("COURSEVAULT_DATABASE", database)
+	if code, out, stderr := runCLI(t, "user", "add", "--data-dir", dir, "--email", "new@school.edu", "--name", "Ada Lovelace"); code != 0 {
+		t.Fatalf("user add: %d %s %s", code, out, stderr)
+	}
+	if code, _, stderr := runCLI(t, "member", "add", "--data-dir", dir, "--course", "1", "--email", "NEW@school.edu", "--role", "ta"); code != 0 {
+		t.Fatalf("member add on the same database: %d %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "coursevault.db")); !os.IsNotExist(err) {
+		t.Fatalf("the data directory got a database of its own (%v)", err)
 	}
 }

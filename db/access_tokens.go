@@ -8,13 +8,14 @@ import (
 
 // InsertAccessToken records the sha256 hash of a new personal access token.
 func (q *Queries) InsertAccessToken(ctx context.Context, userID int64, hash, name string, now time.Time) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO access_tokens (user_id, token_hash, name, created_at) VALUES (?, ?, ?, ?)`,
-		userID, hash, name, now.UTC())
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
+		INSERT INTO access_tokens (user_id, token_hash, name, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		userID, hash, name, now.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert access token for user %d: %w", userID, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // UserByTokenHash returns the enabled user owning an unrevoked token with hash.

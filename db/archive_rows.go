@@ -19,12 +19,12 @@ import (
 // rows from before and after a concurrent write. Writes through tx fail
 // (the reader pool is query_only).
 func (d *DB) ReadTx(ctx context.Context, fn func(tx *Queries) error) error {
-	tx, err := d.r.BeginTx(ctx, nil)
+	tx, err := d.r.BeginTx(ctx, d.readTxOptions())
 	if err != nil {
 		return fmt.Errorf("db: begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(&Queries{q: tx})
+	return fn(&Queries{q: tx, dialect: d.dialect})
 }
 
 // ArchiveCounts is how many rows of each table an archive of a course holds,
@@ -73,7 +73,7 @@ func (q *Queries) CountArchiveRows(ctx context.Context, courseID int64) (Archive
 // are still read (about 0.3 s for 150,000 results on the 2-core machine).
 func (q *Queries) StdoutTotals(ctx context.Context, courseID int64) (outputs, bytes int64, err error) {
 	err = q.q.QueryRowContext(ctx, `
-		SELECT coalesce(sum(n > 0), 0), coalesce(sum(n), 0)
+		SELECT count(*) FILTER (WHERE n > 0), coalesce(sum(n), 0)
 		  FROM (SELECT octet_length(b.stdout) AS n
 		          FROM assignments a
 		          JOIN submissions s ON s.assignment_id = a.id
@@ -84,7 +84,7 @@ func (q *Queries) StdoutTotals(ctx context.Context, courseID int64) (outputs, by
 		          FROM assignments a
 		          JOIN submissions s ON s.assignment_id = a.id
 		          JOIN test_results t ON t.submission_id = s.id
-		         WHERE a.course_id = ?1)`, courseID).Scan(&outputs, &bytes)
+		         WHERE a.course_id = ?1) AS o`, courseID).Scan(&outputs, &bytes)
 	if err != nil {
 		return 0, 0, fmt.Errorf("db: sum stdout of course %d: %w", courseID, err)
 	}
@@ -273,7 +273,7 @@ func (q *Queries) EachBuildResult(ctx context.Context, courseID int64, withStdou
 func (q *Queries) eachBuildResult(ctx context.Context, courseID int64, withStdout bool, after archiveKey, fn func(BuildResultRow) error, next func(archiveKey) error) error {
 	rows, err := q.keyedQuery(ctx, `
 		SELECT a.position, a.id, s.user_id, b.id, b.submission_id, b.passed,
-		       CASE WHEN ?7 THEN b.stdout ELSE '' END, octet_length(b.stdout), b.created_at
+		       CASE WHEN ?7 = 1 THEN b.stdout ELSE '' END, octet_length(b.stdout), b.created_at
 		  FROM assignments a
 		  JOIN submissions s ON s.assignment_id = a.id
 		  JOIN build_results b ON b.submission_id = s.id
@@ -323,7 +323,7 @@ func (q *Queries) EachTestResult(ctx context.Context, courseID int64, withStdout
 func (q *Queries) eachTestResult(ctx context.Context, courseID int64, withStdout bool, after archiveKey, fn func(TestResultRow) error, next func(archiveKey) error) error {
 	rows, err := q.keyedQuery(ctx, `
 		SELECT a.position, a.id, s.user_id, t.id, t.submission_id, t.name, t.passed, t.message,
-		       CASE WHEN ?7 THEN t.stdout ELSE '' END, octet_length(t.stdout), t.created_at
+		       CASE WHEN ?7 = 1 THEN t.stdout ELSE '' END, octet_length(t.stdout), t.created_at
 		  FROM assignments a
 		  JOIN submissions s ON s.assignment_id = a.id
 		  JOIN test_results t ON t.submission_id = s.id

@@ -48,14 +48,15 @@ func nullKey(k string) any {
 
 // InsertAssignment adds an assignment to a course.
 func (q *Queries) InsertAssignment(ctx context.Context, a Assignment) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
 		INSERT INTO assignments (course_id, name, kind, position, opens_at, due_at, points, external_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.CourseID, a.Name, a.Kind, a.Position, nullTime(a.OpensAt), nullTime(a.DueAt), a.Points, nullKey(a.Key))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.CourseID, a.Name, a.Kind, a.Position, nullTime(a.OpensAt), nullTime(a.DueAt), a.Points, nullKey(a.Key)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert assignment %q: %w", a.Name, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // Assignments lists a course's assignments in course order.

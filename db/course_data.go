@@ -84,7 +84,8 @@ type SubmissionInsert struct{ stmt *sql.Stmt }
 func (q *Queries) PrepareInsertSubmission(ctx context.Context) (*SubmissionInsert, error) {
 	stmt, err := q.q.PrepareContext(ctx, `
 		INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at, external_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("db: prepare insert submission: %w", err)
 	}
@@ -93,11 +94,12 @@ func (q *Queries) PrepareInsertSubmission(ctx context.Context) (*SubmissionInser
 
 // Exec inserts s and returns its id.
 func (p *SubmissionInsert) Exec(ctx context.Context, s Submission) (int64, error) {
-	res, err := p.stmt.ExecContext(ctx, s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.CreatedAt.UTC(), s.UpdatedAt.UTC(), nullKey(s.ExternalID))
+	var id int64
+	err := p.stmt.QueryRowContext(ctx, s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.CreatedAt.UTC(), s.UpdatedAt.UTC(), nullKey(s.ExternalID)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert submission of user %d for assignment %d: %w", s.UserID, s.AssignmentID, err)
 	}
-	return lastID(res, "submission")
+	return id, nil
 }
 
 // Close releases the statement.
@@ -110,7 +112,8 @@ type BuildResultInsert struct{ stmt *sql.Stmt }
 func (q *Queries) PrepareInsertBuildResult(ctx context.Context) (*BuildResultInsert, error) {
 	stmt, err := q.q.PrepareContext(ctx, `
 		INSERT INTO build_results (submission_id, passed, stdout, created_at)
-		VALUES (?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?)
+		RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("db: prepare insert build result: %w", err)
 	}
@@ -119,11 +122,12 @@ func (q *Queries) PrepareInsertBuildResult(ctx context.Context) (*BuildResultIns
 
 // Exec inserts b and returns its id.
 func (p *BuildResultInsert) Exec(ctx context.Context, b BuildResult) (int64, error) {
-	res, err := p.stmt.ExecContext(ctx, b.SubmissionID, b.Passed, b.Stdout, b.CreatedAt.UTC())
+	var id int64
+	err := p.stmt.QueryRowContext(ctx, b.SubmissionID, b.Passed, b.Stdout, b.CreatedAt.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert build result of submission %d: %w", b.SubmissionID, err)
 	}
-	return lastID(res, "build result")
+	return id, nil
 }
 
 // Close releases the statement.
@@ -136,7 +140,8 @@ type TestResultInsert struct{ stmt *sql.Stmt }
 func (q *Queries) PrepareInsertTestResult(ctx context.Context) (*TestResultInsert, error) {
 	stmt, err := q.q.PrepareContext(ctx, `
 		INSERT INTO test_results (submission_id, name, passed, message, stdout, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?)
+		RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("db: prepare insert test result: %w", err)
 	}
@@ -145,11 +150,12 @@ func (q *Queries) PrepareInsertTestResult(ctx context.Context) (*TestResultInser
 
 // Exec inserts t and returns its id.
 func (p *TestResultInsert) Exec(ctx context.Context, t TestResult) (int64, error) {
-	res, err := p.stmt.ExecContext(ctx, t.SubmissionID, t.Name, t.Passed, t.Message, t.Stdout, t.CreatedAt.UTC())
+	var id int64
+	err := p.stmt.QueryRowContext(ctx, t.SubmissionID, t.Name, t.Passed, t.Message, t.Stdout, t.CreatedAt.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert test result %q of submission %d: %w", t.Name, t.SubmissionID, err)
 	}
-	return lastID(res, "test result")
+	return id, nil
 }
 
 // Close releases the statement.
@@ -162,7 +168,8 @@ type ScoreInsert struct{ stmt *sql.Stmt }
 func (q *Queries) PrepareInsertScore(ctx context.Context) (*ScoreInsert, error) {
 	stmt, err := q.q.PrepareContext(ctx, `
 		INSERT INTO scores (assignment_id, user_id, fraction, status, late, submitted_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		RETURNING id`)
 	if err != nil {
 		return nil, fmt.Errorf("db: prepare insert score: %w", err)
 	}
@@ -176,20 +183,13 @@ func (p *ScoreInsert) Exec(ctx context.Context, s Score) (int64, error) {
 	if s.Fraction != nil {
 		fraction = sql.NullFloat64{Float64: *s.Fraction, Valid: true}
 	}
-	res, err := p.stmt.ExecContext(ctx, s.AssignmentID, s.UserID, fraction, s.Status, s.Late, nullTime(s.SubmittedAt), s.UpdatedAt.UTC())
+	var id int64
+	err := p.stmt.QueryRowContext(ctx, s.AssignmentID, s.UserID, fraction, s.Status, s.Late, nullTime(s.SubmittedAt), s.UpdatedAt.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert score of user %d for assignment %d: %w", s.UserID, s.AssignmentID, err)
 	}
-	return lastID(res, "score")
+	return id, nil
 }
 
 // Close releases the statement.
 func (p *ScoreInsert) Close() error { return p.stmt.Close() }
-
-func lastID(res sql.Result, what string) (int64, error) {
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("db: id of new %s: %w", what, err)
-	}
-	return id, nil
-}

@@ -24,13 +24,14 @@ type CourseToken struct {
 
 // InsertCourseToken records a new course token by its hash.
 func (q *Queries) InsertCourseToken(ctx context.Context, t CourseToken, hash string) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO course_tokens (course_id, name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
-		t.CourseID, t.Name, hash, nullID(t.CreatedBy), t.CreatedAt.UTC())
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
+		INSERT INTO course_tokens (course_id, name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		t.CourseID, t.Name, hash, nullID(t.CreatedBy), t.CreatedAt.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert token %q of course %d: %w", t.Name, t.CourseID, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // CourseTokenByHash returns the unrevoked token with hash whose course exists

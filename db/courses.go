@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -27,13 +28,16 @@ func scanCourse(s interface{ Scan(...any) error }, extra ...any) (Course, error)
 
 // InsertCourse creates a course and returns its id.
 func (q *Queries) InsertCourse(ctx context.Context, c Course) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO courses (code, name, term, created_at) VALUES (?, ?, ?, ?)`,
-		c.Code, c.Name, c.Term, c.CreatedAt.UTC())
+	var id int64
+	err := q.guard(ctx, func() error {
+		return q.q.QueryRowContext(ctx, `
+			INSERT INTO courses (code, name, term, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			c.Code, c.Name, c.Term, c.CreatedAt.UTC()).Scan(&id)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("db: insert course %s: %w", c.Code, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // CourseByID returns the course with id.
@@ -91,7 +95,7 @@ func (q *Queries) StaffCourses(ctx context.Context, userID int64, siteAdmin bool
 		SELECT `+courseColumns+`, coalesce(m.role, 'admin')
 		  FROM courses c
 		  LEFT JOIN memberships m ON m.course_id = c.id AND m.user_id = ?
-		 WHERE ((m.role IN ('admin', 'teacher', 'ta')) OR ?) AND c.restoring_by IS NULL
+		 WHERE ((m.role IN ('admin', 'teacher', 'ta')) OR ? = 1) AND c.restoring_by IS NULL
 		 ORDER BY c.code`, userID, siteAdmin)
 	if err != nil {
 		return nil, fmt.Errorf("db: list staff courses of user %d: %w", userID, err)
@@ -117,9 +121,13 @@ func (q *Queries) StaffCourses(ctx context.Context, userID int64, siteAdmin bool
 // trigger moves its data version). A taken code is a unique violation.
 func (q *Queries) UpdateCourse(ctx context.Context, c Course) error {
 	what := fmt.Sprintf("update course %d", c.ID)
-	res, err := q.q.ExecContext(ctx, `
-		UPDATE courses SET code = ?, name = ?, term = ? WHERE id = ? AND restoring_by IS NULL`,
-		c.Code, c.Name, c.Term, c.ID)
+	var res sql.Result
+	err := q.guard(ctx, func() (err error) {
+		res, err = q.q.ExecContext(ctx, `
+			UPDATE courses SET code = ?, name = ?, term = ? WHERE id = ? AND restoring_by IS NULL`,
+			c.Code, c.Name, c.Term, c.ID)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("db: %s: %w", what, err)
 	}

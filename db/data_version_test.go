@@ -28,11 +28,7 @@ func TestDataVersion_movesOnEveryChangeOfCourseData(t *testing.T) {
 		if assignment, err = tx.InsertAssignment(ctx, Assignment{CourseID: course, Name: "A", Kind: KindHomework, Position: 1, Points: 10}); err != nil {
 			return err
 		}
-		res, err := tx.q.ExecContext(ctx, `INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at) VALUES (?, ?, 'abc', 'passed', ?, ?)`, assignment, user, now, now)
-		if err != nil {
-			return err
-		}
-		if submission, err = res.LastInsertId(); err != nil {
+		if err := tx.q.QueryRowContext(ctx, `INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at) VALUES (?, ?, 'abc', 'passed', ?, ?) RETURNING id`, assignment, user, now, now).Scan(&submission); err != nil {
 			return err
 		}
 		_, err = tx.InsertFile(ctx, FileRow{Token: "0123456789abcdef0123456789abcdef", OwnerType: "course", OwnerID: course,

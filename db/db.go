@@ -1,5 +1,6 @@
-// Package db opens coursevault's SQLite database, applies its embedded
-// migrations and holds the typed queries for every table.
+// Package db opens coursevault's database (a SQLite file, or PostgreSQL: see
+// dialect.go), applies its embedded migrations and holds the typed queries
+// for every table.
 package db
 
 import (
@@ -29,8 +30,9 @@ import (
 type DB struct {
 	*Queries // reads, on the reader pool
 
-	w *sql.DB
-	r *sql.DB
+	w       *sql.DB
+	r       *sql.DB
+	dialect dialect
 }
 
 // Path-independent connection settings. synchronous=NORMAL is durable across
@@ -60,7 +62,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, describeOpenError(path, err)
 	}
-	if err := migrate(ctx, w); err != nil {
+	if err := migrate(ctx, w, dialectSQLite); err != nil {
 		w.Close()
 		return nil, describeOpenError(path, err)
 	}
@@ -71,7 +73,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{Queries: &Queries{q: r}, w: w, r: r}, nil
+	return &DB{Queries: &Queries{q: r}, w: w, r: r, dialect: dialectSQLite}, nil
 }
 
 func describeOpenError(path string, err error) error {
@@ -91,6 +93,9 @@ func (d *DB) Close() error {
 // gives it 64 MiB). A one-shot command that streams a large course in, like
 // import, needs far less and keeps its memory small with less.
 func (d *DB) SetWriterCache(ctx context.Context, kib int) error {
+	if d.dialect == dialectPostgres {
+		return nil // the server's shared buffers are the cache
+	}
 	if _, err := d.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", kib)); err != nil {
 		return fmt.Errorf("db: set the writer's page cache: %w", err)
 	}
@@ -101,11 +106,11 @@ func (d *DB) SetWriterCache(ctx context.Context, kib int) error {
 // commits if fn returns nil. Everything fn does through tx commits together or
 // not at all (an export row and its job, for instance).
 func (d *DB) InTx(ctx context.Context, fn func(tx *Queries) error) error {
-	tx, err := d.w.BeginTx(ctx, nil)
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
-	if err := fn(&Queries{q: tx}); err != nil {
+	if err := fn(&Queries{q: tx, dialect: d.dialect}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -123,9 +128,11 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Queries) error) error {
 // every course they belong to.
 func (d *DB) InBulkTx(ctx context.Context, courseID int64, fn func(tx *Queries) error) error {
 	return d.InTx(ctx, func(tx *Queries) error {
-		var before, after int64
-		if err := tx.q.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&before); err != nil {
-			return fmt.Errorf("db: bulk write: %w", err)
+		var before int64
+		if d.dialect == dialectSQLite {
+			if err := tx.q.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&before); err != nil {
+				return fmt.Errorf("db: bulk write: %w", err)
+			}
 		}
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO data_version_hold (course_id) VALUES (?)`, courseID); err != nil {
 			return fmt.Errorf("db: hold course %d's data version: %w", courseID, err)
@@ -133,15 +140,11 @@ func (d *DB) InBulkTx(ctx context.Context, courseID int64, fn func(tx *Queries) 
 		if err := fn(tx); err != nil {
 			return err
 		}
-		if _, err := tx.q.ExecContext(ctx, `DELETE FROM data_version_hold`); err != nil {
+		changed, err := d.releaseHold(ctx, tx, before)
+		if err != nil {
 			return fmt.Errorf("db: release course %d's data version: %w", courseID, err)
 		}
-		if err := tx.q.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&after); err != nil {
-			return fmt.Errorf("db: bulk write: %w", err)
-		}
-		// total_changes counts rows changed directly by statements, not by
-		// triggers; the hold's own insert and delete are two of them.
-		if after-before <= 2 {
+		if !changed {
 			return nil
 		}
 		if _, err := tx.q.ExecContext(ctx, `UPDATE courses SET data_version = data_version + 1 WHERE id = ?`, courseID); err != nil {
@@ -151,10 +154,32 @@ func (d *DB) InBulkTx(ctx context.Context, courseID int64, fn func(tx *Queries) 
 	})
 }
 
+// releaseHold deletes the hold and tells whether the transaction changed a
+// row since it was taken. SQLite counts rows changed directly by statements
+// in total_changes() (the hold's own insert and delete are two of them);
+// PostgreSQL's trigger functions mark the hold row instead.
+func (d *DB) releaseHold(ctx context.Context, tx *Queries, before int64) (bool, error) {
+	if d.dialect == dialectPostgres {
+		var changed int
+		err := tx.q.QueryRowContext(ctx, `DELETE FROM data_version_hold RETURNING changed`).Scan(&changed)
+		return changed == 1, err
+	}
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM data_version_hold`); err != nil {
+		return false, err
+	}
+	var after int64
+	err := tx.q.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&after)
+	return after-before > 2, err
+}
+
 // Checkpoint copies what it can of the WAL into the database file without
 // waiting for anyone (PASSIVE): frames a reader's snapshot still needs stay.
 // Once everything is copied, the next write starts the WAL over.
+// PostgreSQL has no WAL of ours to copy back: there it does nothing.
 func (d *DB) Checkpoint(ctx context.Context) error {
+	if d.dialect == dialectPostgres {
+		return nil
+	}
 	if _, err := d.w.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
 		return fmt.Errorf("db: checkpoint: %w", err)
 	}
@@ -164,7 +189,8 @@ func (d *DB) Checkpoint(ctx context.Context) error {
 // Queries holds every typed query. The same methods run on the reader pool
 // (DB's embedded Queries) and inside a write transaction (InTx's tx).
 type Queries struct {
-	q querier
+	q       querier
+	dialect dialect
 }
 
 type querier interface {
@@ -176,12 +202,6 @@ type querier interface {
 
 // ErrNotFound is returned by single-row lookups that match nothing.
 var ErrNotFound = errors.New("not found")
-
-// IsUniqueViolation reports whether err is a UNIQUE constraint failure.
-func IsUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
-}
 
 // notFound turns sql.ErrNoRows into ErrNotFound, wrapping with what was looked up.
 func notFound(err error, what string) error {

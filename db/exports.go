@@ -28,14 +28,15 @@ type Export struct {
 
 // InsertExport records a new export request.
 func (q *Queries) InsertExport(ctx context.Context, e Export) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
 		INSERT INTO exports (course_id, kind, include_stdout, include_static, requested_by, job_id, created_at, scheduled)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.CourseID, e.Kind, e.IncludeStdout, e.IncludeStatic, nullID(e.RequestedBy), nullID(e.JobID), e.CreatedAt.UTC(), e.Scheduled)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.CourseID, e.Kind, e.IncludeStdout, e.IncludeStatic, nullID(e.RequestedBy), nullID(e.JobID), e.CreatedAt.UTC(), e.Scheduled).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert export: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // SetExportJob points an export at the job that makes it.
@@ -238,14 +239,15 @@ func (q *Queries) LastScheduledExport(ctx context.Context, courseID int64) (Expo
 // InsertSkippedExport lists a scheduled run that found the course unchanged
 // since the archive made at since: a row without job or file.
 func (q *Queries) InsertSkippedExport(ctx context.Context, e Export, since, now time.Time) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
 		INSERT INTO exports (course_id, kind, include_stdout, include_static, created_at, finished_at, scheduled, skipped, skipped_since)
-		VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?)`,
-		e.CourseID, e.Kind, e.IncludeStdout, e.IncludeStatic, now.UTC(), now.UTC(), since.UTC())
+		VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?) RETURNING id`,
+		e.CourseID, e.Kind, e.IncludeStdout, e.IncludeStatic, now.UTC(), now.UTC(), since.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert skipped export of course %d: %w", e.CourseID, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // AddExportSkip counts one more skipped run on a skipped row (runs in a row

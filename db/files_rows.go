@@ -64,16 +64,13 @@ func fileExpiry(t *time.Time) sql.NullTime {
 // InsertFile records a file whose bytes are already in place and returns its id.
 // f.ID and f.Missing are ignored.
 func (q *Queries) InsertFile(ctx context.Context, f FileRow) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
 		INSERT INTO files (token, owner_type, owner_id, category, filename, content_type,
 		                   size, sha256, created_by, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		f.Token, f.OwnerType, f.OwnerID, f.Category, f.Filename, f.ContentType,
-		f.Size, f.SHA256, fileCreator(f.CreatedBy), f.CreatedAt.UTC(), fileExpiry(f.ExpiresAt))
-	if err != nil {
-		return 0, fmt.Errorf("db: insert file %s: %w", f.Filename, err)
-	}
-	id, err := res.LastInsertId()
+		f.Size, f.SHA256, fileCreator(f.CreatedBy), f.CreatedAt.UTC(), fileExpiry(f.ExpiresAt)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert file %s: %w", f.Filename, err)
 	}

@@ -19,13 +19,14 @@ type Import struct {
 
 // InsertImport records an uploaded archive waiting to be restored.
 func (q *Queries) InsertImport(ctx context.Context, im Import) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO imports (file_id, filename, code, requested_by, job_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		nullID(im.FileID), im.Filename, im.Code, nullID(im.RequestedBy), nullID(im.JobID), im.CreatedAt.UTC())
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
+		INSERT INTO imports (file_id, filename, code, requested_by, job_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(im.FileID), im.Filename, im.Code, nullID(im.RequestedBy), nullID(im.JobID), im.CreatedAt.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert import: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // SetImportJob points an import at the job that restores it.

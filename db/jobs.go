@@ -205,8 +205,8 @@ func (q *Queries) ClaimJob(ctx context.Context, kinds []string, worker string, n
 func (q *Queries) EndAbandonedJobs(ctx context.Context, now time.Time) ([]Job, error) {
 	rows, err := q.q.QueryContext(ctx, `
 		UPDATE jobs
-		SET state = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'failed' END,
-			last_error = CASE WHEN cancel_requested THEN 'Cancelled on request.'
+		SET state = CASE WHEN cancel_requested = 1 THEN 'cancelled' ELSE 'failed' END,
+			last_error = CASE WHEN cancel_requested = 1 THEN 'Cancelled on request.'
 				ELSE 'The worker stopped while running it (' || attempt || ' attempts); it will not be tried again.' END,
 			finished_at = ?1, locked_until = NULL, locked_by = ''
 		WHERE state = 'running' AND locked_until <= ?1

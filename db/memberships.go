@@ -31,14 +31,15 @@ type Membership struct {
 
 // InsertMembership adds a user to a course.
 func (q *Queries) InsertMembership(ctx context.Context, m Membership) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
 		INSERT INTO memberships (course_id, user_id, role, period_id, student_identifier, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		m.CourseID, m.UserID, m.Role, nullID(m.PeriodID), m.StudentIdentifier, m.CreatedAt.UTC())
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.CourseID, m.UserID, m.Role, nullID(m.PeriodID), m.StudentIdentifier, m.CreatedAt.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: add user %d to course %d: %w", m.UserID, m.CourseID, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // RoleIn returns userID's role in courseID, or "" when they are not a member.
@@ -64,11 +65,12 @@ type Period struct {
 
 // InsertPeriod adds a period to a course.
 func (q *Queries) InsertPeriod(ctx context.Context, p Period) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `INSERT INTO periods (course_id, name, position) VALUES (?, ?, ?)`, p.CourseID, p.Name, p.Position)
+	var id int64
+	err := q.q.QueryRowContext(ctx, `INSERT INTO periods (course_id, name, position) VALUES (?, ?, ?) RETURNING id`, p.CourseID, p.Name, p.Position).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert period %q: %w", p.Name, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // PeriodByName returns the period of courseID called name.
@@ -256,7 +258,7 @@ func (q *Queries) SharedUsers(ctx context.Context, courseID int64, emails []stri
 	rows, err := q.q.QueryContext(ctx, `
 		SELECT u.email FROM users u
 		 WHERE u.email IN (SELECT value FROM json_each(?))
-		   AND (u.site_admin OR EXISTS (SELECT 1 FROM memberships o WHERE o.user_id = u.id AND o.course_id != ?))`,
+		   AND (u.site_admin = 1 OR EXISTS (SELECT 1 FROM memberships o WHERE o.user_id = u.id AND o.course_id != ?))`,
 		string(list), courseID)
 	if err != nil {
 		return nil, fmt.Errorf("db: find users shared with other courses: %w", err)

@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 type migration struct {
@@ -21,9 +21,14 @@ type migration struct {
 	sql     string
 }
 
+// migrationDirs holds each dialect's migrations. Both carry the same
+// versions: migrations/postgres/NNNN_what.sql does for PostgreSQL what
+// migrations/NNNN_what.sql does for SQLite.
+var migrationDirs = map[dialect]string{dialectSQLite: "migrations", dialectPostgres: "migrations/postgres"}
+
 // migrations lists the embedded files named NNNN_what.sql in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+func migrations(dl dialect) ([]migration, error) {
+	names, err := fs.Glob(migrationFS, migrationDirs[dl]+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +57,7 @@ func migrations() ([]migration, error) {
 
 // SchemaVersion is the newest schema version this binary knows.
 func SchemaVersion() int {
-	ms, err := migrations()
+	ms, err := migrations(dialectSQLite)
 	if err != nil || len(ms) == 0 {
 		return 0
 	}
@@ -60,15 +65,23 @@ func SchemaVersion() int {
 }
 
 // migrate applies, each in its own transaction, the migrations newer than the
-// database's user_version. The version is kept in PRAGMA user_version so a
-// database from a newer coursevault is recognised and left untouched.
-func migrate(ctx context.Context, w *sql.DB) error {
-	ms, err := migrations()
+// database's schema version. The version is kept in PRAGMA user_version on
+// SQLite and in the schema_version table on PostgreSQL, so a database from a
+// newer coursevault is recognised and left untouched. On PostgreSQL it first
+// checks that every SQLite migration has its PostgreSQL counterpart: a
+// missing one is refused before anything changes.
+func migrate(ctx context.Context, w *sql.DB, dl dialect) error {
+	ms, err := migrations(dl)
 	if err != nil {
 		return err
 	}
-	var current int
-	if err := w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+	if dl != dialectSQLite {
+		if err := sameVersions(ms); err != nil {
+			return err
+		}
+	}
+	current, err := schemaVersion(ctx, w, dl)
+	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if latest := SchemaVersion(); current > latest {
@@ -86,13 +99,36 @@ func migrate(ctx context.Context, w *sql.DB) error {
 			tx.Rollback()
 			return fmt.Errorf("db: migration %s: %w", m.name, err)
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+		if err := setSchemaVersion(ctx, tx, dl, m.version); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("db: migration %s: %w", m.name, err)
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("db: migration %s: %w", m.name, err)
 		}
+	}
+	return nil
+}
+
+// sameVersions refuses a dialect's migrations ms unless they carry exactly
+// the SQLite migrations' versions.
+func sameVersions(ms []migration) error {
+	base, err := migrations(dialectSQLite)
+	if err != nil {
+		return err
+	}
+	have := map[int]bool{}
+	for _, m := range ms {
+		have[m.version] = true
+	}
+	for _, m := range base {
+		if !have[m.version] {
+			return fmt.Errorf("db: migration %s has no PostgreSQL version (db/migrations/postgres/%04d_*.sql); this coursevault cannot run on PostgreSQL (nothing was changed)", m.name, m.version)
+		}
+		delete(have, m.version)
+	}
+	for v := range have {
+		return fmt.Errorf("db: PostgreSQL migration %04d has no SQLite version", v)
 	}
 	return nil
 }

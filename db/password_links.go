@@ -20,13 +20,14 @@ type PasswordLink struct {
 // InsertPasswordLink records a new link. A trigger (migration 0011) revokes
 // the user's earlier unused links in the same statement.
 func (q *Queries) InsertPasswordLink(ctx context.Context, l PasswordLink) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO password_links (user_id, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		l.UserID, l.TokenHash, nullID(l.CreatedBy), l.CreatedAt.UTC(), l.ExpiresAt.UTC())
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
+		INSERT INTO password_links (user_id, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		l.UserID, l.TokenHash, nullID(l.CreatedBy), l.CreatedAt.UTC(), l.ExpiresAt.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert password link for user %d: %w", l.UserID, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // PendingPasswordLink returns the unused, unrevoked, unexpired link with

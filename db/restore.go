@@ -22,13 +22,14 @@ import (
 // owner, leased until until. A taken code fails with a unique violation, even
 // when the course holding it is hidden.
 func (q *Queries) InsertRestoringCourse(ctx context.Context, c Course, owner string, until time.Time) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO courses (code, name, term, created_at, restoring_by, restoring_until) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.Code, c.Name, c.Term, c.CreatedAt.UTC(), owner, until.UTC())
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
+		INSERT INTO courses (code, name, term, created_at, restoring_by, restoring_until) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.Code, c.Name, c.Term, c.CreatedAt.UTC(), owner, until.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert course %s: %w", c.Code, err)
 	}
-	return lastID(res, "course")
+	return id, nil
 }
 
 // NoteRestoreCreatedUser records that the restore of courseID created
@@ -120,7 +121,7 @@ func (q *Queries) DeleteRestore(ctx context.Context, courseID int64) error {
 		DELETE FROM users WHERE id IN (
 			SELECT r.user_id FROM restore_created_users r JOIN courses c ON c.id = r.course_id
 			 WHERE r.course_id = ? AND c.restoring_by IS NOT NULL)
-		   AND disabled AND password_hash = ''
+		   AND disabled = 1 AND password_hash = ''
 		   AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id AND m.course_id != ?)`,
 		courseID, courseID); err != nil {
 		return fmt.Errorf("db: delete users created by the restore of course %d: %w", courseID, err)

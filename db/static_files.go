@@ -18,13 +18,10 @@ type StaticFile struct {
 
 // InsertStaticFile records that fileID is the course's material at path.
 func (q *Queries) InsertStaticFile(ctx context.Context, courseID int64, path string, fileID int64, now time.Time) (int64, error) {
-	res, err := q.q.ExecContext(ctx, `
-		INSERT INTO static_files (course_id, path, file_id, created_at) VALUES (?, ?, ?, ?)`,
-		courseID, path, fileID, now.UTC())
-	if err != nil {
-		return 0, fmt.Errorf("db: insert static file %s of course %d: %w", path, courseID, err)
-	}
-	id, err := res.LastInsertId()
+	var id int64
+	err := q.q.QueryRowContext(ctx, `
+		INSERT INTO static_files (course_id, path, file_id, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		courseID, path, fileID, now.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert static file %s of course %d: %w", path, courseID, err)
 	}

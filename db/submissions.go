@@ -87,7 +87,7 @@ func (q *Queries) PrepareSubmissionWriter(ctx context.Context) (*SubmissionWrite
 		{&w.find, `SELECT s.id, s.assignment_id, s.user_id FROM submissions s JOIN assignments a ON a.id = s.assignment_id
 		            WHERE s.external_id = ? AND a.course_id = ? ORDER BY s.id LIMIT 1`},
 		{&w.insert, `INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at, external_id)
-		             VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&w.update, `UPDATE submissions SET commit_sha = ?, state = ?, created_at = ?, updated_at = ? WHERE id = ?`},
 		{&w.delBuild, `DELETE FROM build_results WHERE submission_id = ?`},
 		{&w.delTests, `DELETE FROM test_results WHERE submission_id = ?`},
@@ -127,11 +127,12 @@ func (w *SubmissionWriter) Find(ctx context.Context, courseID int64, externalID 
 
 // Insert adds a new submission and returns its id.
 func (w *SubmissionWriter) Insert(ctx context.Context, s ExternalSubmission) (int64, error) {
-	res, err := w.insert.ExecContext(ctx, s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), s.ExternalID)
+	var id int64
+	err := w.insert.QueryRowContext(ctx, s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), s.ExternalID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert submission %q of user %d for assignment %d: %w", s.ExternalID, s.UserID, s.AssignmentID, err)
 	}
-	return lastID(res, "submission")
+	return id, nil
 }
 
 // Replace overwrites submission id with s (commit, state, times) and

@@ -33,19 +33,20 @@ func scanUser(s interface{ Scan(...any) error }) (User, error) {
 // InsertUser creates a user and returns its id. A taken email fails with a
 // unique violation (see IsUniqueViolation).
 func (q *Queries) InsertUser(ctx context.Context, u User) (int64, error) {
-	return insertUser(ctx, q.q.ExecContext, u)
+	return insertUser(ctx, q.q.QueryRowContext, u)
 }
 
 const insertUserSQL = `
 		INSERT INTO users (email, name, given_name, family_name, password_hash, site_admin, disabled, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
-func insertUser(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error), u User) (int64, error) {
-	res, err := exec(ctx, insertUserSQL, u.Email, u.Name, u.GivenName, u.FamilyName, u.PasswordHash, u.SiteAdmin, u.Disabled, u.CreatedAt.UTC())
+func insertUser(ctx context.Context, query func(context.Context, string, ...any) *sql.Row, u User) (int64, error) {
+	var id int64
+	err := query(ctx, insertUserSQL, u.Email, u.Name, u.GivenName, u.FamilyName, u.PasswordHash, u.SiteAdmin, u.Disabled, u.CreatedAt.UTC()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("db: insert user %s: %w", u.Email, err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // UserInsert inserts users with one prepared statement (a roster's new people).
@@ -62,8 +63,8 @@ func (q *Queries) PrepareInsertUser(ctx context.Context) (*UserInsert, error) {
 
 // Exec inserts u and returns its id.
 func (p *UserInsert) Exec(ctx context.Context, u User) (int64, error) {
-	return insertUser(ctx, func(ctx context.Context, _ string, args ...any) (sql.Result, error) {
-		return p.stmt.ExecContext(ctx, args...)
+	return insertUser(ctx, func(ctx context.Context, _ string, args ...any) *sql.Row {
+		return p.stmt.QueryRowContext(ctx, args...)
 	}, u)
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 )
 
 var t0 = time.Date(2015, 4, 30, 19, 34, 2, 0, time.UTC)
@@ -49,12 +50,8 @@ func newFixture(t testing.TB, opts Options) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	root := t.TempDir()
-	d, err := db.Open(ctx, filepath.Join(root, "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	err = d.InTx(ctx, func(tx *db.Queries) error {
+	d := dbtest.Open(t) // a SQLite file, or PostgreSQL with COURSEVAULT_TEST_DATABASE=postgres
+	err := d.InTx(ctx, func(tx *db.Queries) error {
 		if _, err := tx.InsertCourse(ctx, db.Course{Code: "PHY1", Name: "Physics I", CreatedAt: t0}); err != nil {
 			return err
 		}
