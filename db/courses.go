@@ -29,7 +29,7 @@ func scanCourse(s interface{ Scan(...any) error }, extra ...any) (Course, error)
 // InsertCourse creates a course and returns its id.
 func (q *Queries) InsertCourse(ctx context.Context, c Course) (int64, error) {
 	var id int64
-	err := q.guard(ctx, func() error {
+	err := q.Guard(ctx, func() error {
 		return q.q.QueryRowContext(ctx, `
 			INSERT INTO courses (code, name, term, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
 			c.Code, c.Name, c.Term, c.CreatedAt.UTC()).Scan(&id)
@@ -122,7 +122,7 @@ func (q *Queries) StaffCourses(ctx context.Context, userID int64, siteAdmin bool
 func (q *Queries) UpdateCourse(ctx context.Context, c Course) error {
 	what := fmt.Sprintf("update course %d", c.ID)
 	var res sql.Result
-	err := q.guard(ctx, func() (err error) {
+	err := q.Guard(ctx, func() (err error) {
 		res, err = q.q.ExecContext(ctx, `
 			UPDATE courses SET code = ?, name = ?, term = ? WHERE id = ? AND restoring_by IS NULL`,
 			c.Code, c.Name, c.Term, c.ID)

@@ -33,6 +33,7 @@ type DB struct {
 	w       *sql.DB
 	r       *sql.DB
 	dialect dialect
+	url     string // PostgreSQL's, for the job listener's own connection
 }
 
 // Path-independent connection settings. synchronous=NORMAL is durable across

@@ -100,7 +100,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("db: connect to %s: %w", what, err)
 	}
-	d := &DB{w: w, dialect: dialectPostgres}
+	d := &DB{w: w, dialect: dialectPostgres, url: url}
 	if err := migrate(ctx, w, dialectPostgres); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("db: %s: %w", what, err)
@@ -163,11 +163,12 @@ func IsUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-// guard runs fn, one statement whose unique violation a caller may answer
-// and then go on in the same transaction (a taken course code is looked up
-// to say who holds it). SQLite fails only the statement; PostgreSQL fails
-// the whole transaction, so there fn runs under a savepoint it rolls back to.
-func (q *Queries) guard(ctx context.Context, fn func() error) error {
+// Guard runs fn, statements whose failure a caller may answer and then go on
+// in the same transaction (a taken course code is looked up to say who holds
+// it; a mail that cannot be queued must not undo the export it is about).
+// SQLite fails only the statement; PostgreSQL fails the whole transaction,
+// so there fn runs under a savepoint it rolls back to.
+func (q *Queries) Guard(ctx context.Context, fn func() error) error {
 	tx, ok := q.q.(*sql.Tx)
 	if !ok || q.dialect != dialectPostgres {
 		return fn()

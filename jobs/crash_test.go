@@ -25,7 +25,7 @@ const childDBEnv = "COURSEVAULT_JOBS_TEST_CHILD_DB"
 // "crashable" job, says so on stdout, and hangs until it is killed.
 func runChildWorker(path string) {
 	ctx := context.Background()
-	d, err := db.Open(ctx, path)
+	d, err := db.OpenURL(ctx, path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 )
 
 func TestMain(m *testing.M) {
@@ -26,17 +26,19 @@ func TestMain(m *testing.M) {
 // t0 is where fake clocks start.
 var t0 = time.Date(2025, 3, 3, 8, 0, 0, 0, time.UTC)
 
-// openTest opens a fresh database file in a temp dir.
+// openTest opens a fresh database: a file in a temp dir, or a throwaway
+// PostgreSQL database with COURSEVAULT_TEST_DATABASE=postgres. The URL
+// opens more handles on it.
 func openTest(t testing.TB) (*db.DB, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "coursevault.db")
-	return reopen(t, path), path
+	url := dbtest.URL(t)
+	return reopen(t, url), url
 }
 
-// reopen opens another handle on path, as another process would.
-func reopen(t testing.TB, path string) *db.DB {
+// reopen opens another handle on the database at url, as another process would.
+func reopen(t testing.TB, url string) *db.DB {
 	t.Helper()
-	d, err := db.Open(context.Background(), path)
+	d, err := db.OpenURL(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,5 +131,8 @@ func Enqueue(ctx context.Context, tx *db.Queries, kind string, args any, opts En
 	if err != nil {
 		return db.Job{}, false, fmt.Errorf("jobs: enqueue %s: %w", kind, err)
 	}
+	if err := tx.NotifyJobs(ctx); err != nil {
+		return db.Job{}, false, fmt.Errorf("jobs: enqueue %s: %w", kind, err)
+	}
 	return j, false, nil
 }

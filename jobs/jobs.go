@@ -198,7 +198,7 @@ func (r *Runner) OnFail(kind string, fn FailHook) {
 // failed runs the kind's FailHook, if any, logging its error.
 func (r *Runner) failed(ctx context.Context, tx *db.Queries, j db.Job, reason string) {
 	if fn := r.onFail[j.Kind]; fn != nil {
-		if err := fn(ctx, tx, j, reason); err != nil {
+		if err := tx.Guard(ctx, func() error { return fn(ctx, tx, j, reason) }); err != nil {
 			r.log.Error("after a job failed", "job", j.ID, "kind", j.Kind, "err", err)
 		}
 	}
@@ -258,6 +258,10 @@ func (r *Runner) Start(ctx context.Context) {
 	r.loopDone = make(chan struct{})
 	r.mu.Unlock()
 	go r.loop(ctx)
+	// On PostgreSQL a job queued by any process wakes this runner at once.
+	go r.d.ListenJobs(ctx, r.Wake, func(err error) {
+		r.log.Warn("job wake-ups from other processes paused; polling meanwhile", "err", err)
+	})
 }
 
 func (r *Runner) loop(ctx context.Context) {

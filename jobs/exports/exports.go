@@ -212,10 +212,13 @@ func (s *Service) ready(ctx context.Context, tx *db.Queries, courseID, exportID 
 	if s.notify == nil {
 		return
 	}
-	e, err := tx.ExportByID(ctx, courseID, exportID)
-	if err == nil {
-		err = s.notify(ctx, tx, e, "")
-	}
+	err := tx.Guard(ctx, func() error {
+		e, err := tx.ExportByID(ctx, courseID, exportID)
+		if err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, e, "")
+	})
 	if err != nil {
 		s.log.Error("after an export became ready", "export", exportID, "err", err)
 	}
