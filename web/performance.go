@@ -22,9 +22,10 @@ func percent(f *float64) string {
 	return strconv.FormatFloat(*f*100, 'f', 0, 64) + "%"
 }
 
-// bookPage formats a (period's) book for the grid.
-func bookPage(b perfbook.Book, tz *time.Location) views.BookPage {
-	p := views.BookPage{Students: len(b.Students), ClassAverage: percent(b.Average)}
+// bookPage formats one window of a book for the grid.
+func bookPage(w perfbook.Window, tz *time.Location) views.BookPage {
+	b := w.Book
+	p := views.BookPage{Students: len(b.Students), Matches: w.Matches, ClassAverage: percent(b.Average)}
 	p.Columns = make([]views.BookColumn, len(b.Assignments))
 	p.Averages = make([]string, len(b.Assignments))
 	for i, a := range b.Assignments {
@@ -34,8 +35,8 @@ func bookPage(b perfbook.Book, tz *time.Location) views.BookPage {
 		}
 		p.Averages[i] = percent(a.Average)
 	}
-	p.Rows = make([]views.BookRow, len(b.Students))
-	for i, s := range b.Students {
+	p.Rows = make([]views.BookRow, len(w.Rows))
+	for i, s := range w.Rows {
 		r := views.BookRow{Name: sortName(s.FamilyName, s.GivenName), StudentID: s.StudentID, Average: percent(s.Average),
 			Cells: make([]views.BookCell, len(s.Cells))}
 		for j, c := range s.Cells {
@@ -64,7 +65,9 @@ func sortName(family, given string) string {
 	return family + ", " + given
 }
 
-// performancePage shows the book of all students or of ?period=<id>.
+// performancePage shows one page of the book: all students or ?period=<id>,
+// narrowed by ?q=, sorted by ?sort= and ?dir=, page ?page=. The pager, the
+// filters, the sort links and the search ask htmx for #book-view alone.
 func (s *Server) performancePage(c echo.Context) error { return s.renderBook(c, http.StatusOK, "") }
 
 // renderBook renders the book page; gradebookErr is put on the gradebook upload.
@@ -74,27 +77,23 @@ func (s *Server) renderBook(c echo.Context, status int, gradebookErr string) err
 	if err != nil {
 		return err
 	}
-	base := fmt.Sprintf("/courses/%d/performance", ca.Course.ID)
-	period := c.QueryParam("period")
-	filters := []views.Tab{{Label: "All", URL: base, Current: period == ""}}
-	shown, found := book, period == ""
-	for _, p := range book.Periods {
-		id := strconv.FormatInt(p.ID, 10)
-		filters = append(filters, views.Tab{Label: p.Name, URL: base + "?period=" + id, Current: period == id})
-		if period == id {
-			shown, found = book.ForPeriod(p.ID), true
-		}
-	}
-	if !found {
+	view := bookViewFrom(c, fmt.Sprintf("/courses/%d/performance", ca.Course.ID))
+	q, ok := view.query(book)
+	if !ok {
 		return echo.ErrNotFound
+	}
+	w := book.Window(q)
+	page := bookPage(w, s.cfg.Timezone)
+	view.page = w.Page
+	view.decorate(&page, book, w)
+	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "book-view" && c.Request().Header.Get("HX-History-Restore-Request") != "true" {
+		return s.render(c, status, views.BookView(page))
 	}
 	rows, err := s.exportRows(c, db.ExportBook)
 	if err != nil {
 		return err
 	}
-	page := bookPage(shown, s.cfg.Timezone)
 	page.Header = courseHeader(ca, "Performance book")
-	page.Filters = filters
 	page.PostURL = exportsBase(ca.Course.ID, db.ExportBook)
 	page.Exports = rows
 	page.UpToDate = upToDate(rows)
