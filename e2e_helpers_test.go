@@ -66,7 +66,7 @@ func TestMain(m *testing.M) {
 }
 
 // browserPath finds Chromium or skips the test; in CI a missing browser fails.
-func browserPath(t *testing.T) string {
+func browserPath(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser tests are skipped in -short mode")
@@ -246,7 +246,7 @@ func tail(s string, lines int) string {
 
 // browser is one headless Chromium with a fresh profile, pointed at a server.
 type browser struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	base  string
 	saved bool
@@ -254,7 +254,7 @@ type browser struct {
 
 const stepTimeout = 20 * time.Second
 
-func newBrowser(t *testing.T, base string) *browser {
+func newBrowser(t testing.TB, base string) *browser {
 	t.Helper()
 	path := browserPath(t)
 	// Not t.TempDir: Chromium's helpers may still write into the profile for

@@ -116,9 +116,10 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	return s
 }
 
-// Handler returns the whole app as an http.Handler (sessions wrapped around Echo).
+// Handler returns the whole app as an http.Handler (sessions wrapped around
+// Echo, compression around both).
 func (s *Server) Handler() http.Handler {
-	return s.sessions.LoadAndSave(s.echo)
+	return compress(s.sessions.LoadAndSave(s.echo))
 }
 
 // loadCSRFKey reads the CSRF signing key every instance shares. Should the
