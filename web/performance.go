@@ -76,7 +76,7 @@ func (s *Server) performancePage(c echo.Context) error { return s.renderBook(c, 
 // renderBook renders the book page; gradebookErr is put on the gradebook upload.
 func (s *Server) renderBook(c echo.Context, status int, gradebookErr string) error {
 	ca := currentCourse(c)
-	book, err := perfbook.Load(c.Request().Context(), s.db.Queries, ca.Course.ID)
+	book, err := s.books.Load(c.Request().Context(), s.db.Queries, ca.Course.ID)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ type apiCell struct {
 func (s *Server) apiBook(c echo.Context) error {
 	ca := currentCourse(c)
 	ctx := c.Request().Context()
-	b, err := perfbook.Load(ctx, s.db.Queries, ca.Course.ID)
+	b, err := s.books.Load(ctx, s.db.Queries, ca.Course.ID)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
+	"coursevault/jobs/perfbook"
 	"coursevault/jobs/submissions"
 	"coursevault/web/auth"
 )
@@ -70,11 +71,13 @@ type Server struct {
 	assignments *assignments.Service
 	// estimator caches the Exports tab's size estimate per course and data version.
 	estimator archive.Estimator
-	sessions  *scs.SessionManager
-	csrfKey   []byte // signs CSRF tokens (csrf.go)
-	log       *slog.Logger
-	cfg       Config
-	echo      *echo.Echo
+	// books keeps the performance books read last, per course and data version.
+	books    perfbook.Cache
+	sessions *scs.SessionManager
+	csrfKey  []byte // signs CSRF tokens (csrf.go)
+	log      *slog.Logger
+	cfg      Config
+	echo     *echo.Echo
 }
 
 // New builds the server and its routes.
