@@ -89,7 +89,7 @@ func BenchmarkBookPage(b *testing.B) {
 		decoded.Store(0)
 		start := time.Now()
 		bookRun(br, "open the book", chromedp.Navigate(srv.URL+"/courses/1/performance"))
-		bookWait(br, "the header and first rows", `document.querySelector("table.book thead th") && document.querySelector("table.book tbody tr th")`)
+		br.waitEvery("the header and first rows", `document.querySelector("table.book thead th") && document.querySelector("table.book tbody tr th")`, time.Minute, 10*time.Millisecond)
 		load := time.Since(start)
 		time.Sleep(300 * time.Millisecond) // the last loadingFinished events
 		w, d := wire.Load(), decoded.Load()
@@ -110,7 +110,7 @@ func BenchmarkBookPage(b *testing.B) {
 		br.eval(`document.querySelector("nav.filters a:nth-of-type(2)").textContent.trim()`, &label)
 		start = time.Now()
 		bookRun(br, "click the first period", chromedp.Click(`nav.filters a:nth-of-type(2)`, chromedp.ByQuery))
-		bookWait(br, "the period's rows", `location.search.includes("period=") && document.readyState === "complete" && document.querySelector("nav.filters a[aria-current=page]")?.textContent.trim() === `+strconv.Quote(label)+` && document.querySelector("table.book tbody tr th")`)
+		br.waitEvery("the period's rows", `location.search.includes("period=") && document.readyState === "complete" && document.querySelector("nav.filters a[aria-current=page]")?.textContent.trim() === `+strconv.Quote(label)+` && document.querySelector("table.book tbody tr th")`, time.Minute, 10*time.Millisecond)
 		period := time.Since(start)
 
 		b.Logf("load %d ms, %d B transferred (%d B decoded), scroll %.0f ms, period filter %d ms",
@@ -146,22 +146,6 @@ func bookAwait(br *browser, expr string, out any) {
 	bookRun(br, "evaluate "+expr, chromedp.Evaluate(expr, out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
 		return p.WithAwaitPromise(true)
 	}))
-}
-
-// bookWait polls a JavaScript condition every 10 ms (a minute at most).
-func bookWait(br *browser, what, expr string) {
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var ok bool
-		br.eval("!!("+expr+")", &ok)
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			br.fatalf("waited a minute for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // bookAxe runs axe-core (WCAG 2 A and AA rules) on the book, a later page

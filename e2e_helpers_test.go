@@ -356,6 +356,12 @@ func (b *browser) eval(expr string, out any) {
 // waitFor polls a boolean JavaScript expression until it is true.
 func (b *browser) waitFor(what, expr string, timeout time.Duration) {
 	b.t.Helper()
+	b.waitEvery(what, expr, timeout, 100*time.Millisecond)
+}
+
+// waitEvery is waitFor polling every interval (finer for measurements).
+func (b *browser) waitEvery(what, expr string, timeout, interval time.Duration) {
+	b.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		var ok bool
@@ -366,7 +372,7 @@ func (b *browser) waitFor(what, expr string, timeout time.Duration) {
 		if time.Now().After(deadline) {
 			b.fatalf("waited %s for %s (%s)", timeout, what, expr)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }
 
