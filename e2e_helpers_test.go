@@ -66,7 +66,7 @@ func TestMain(m *testing.M) {
 }
 
 // browserPath finds Chromium or skips the test; in CI a missing browser fails.
-func browserPath(t *testing.T) string {
+func browserPath(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser tests are skipped in -short mode")
@@ -246,7 +246,7 @@ func tail(s string, lines int) string {
 
 // browser is one headless Chromium with a fresh profile, pointed at a server.
 type browser struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	base  string
 	saved bool
@@ -254,7 +254,7 @@ type browser struct {
 
 const stepTimeout = 20 * time.Second
 
-func newBrowser(t *testing.T, base string) *browser {
+func newBrowser(t testing.TB, base string) *browser {
 	t.Helper()
 	path := browserPath(t)
 	// Not t.TempDir: Chromium's helpers may still write into the profile for
@@ -356,6 +356,12 @@ func (b *browser) eval(expr string, out any) {
 // waitFor polls a boolean JavaScript expression until it is true.
 func (b *browser) waitFor(what, expr string, timeout time.Duration) {
 	b.t.Helper()
+	b.waitEvery(what, expr, timeout, 100*time.Millisecond)
+}
+
+// waitEvery is waitFor polling every interval (finer for measurements).
+func (b *browser) waitEvery(what, expr string, timeout, interval time.Duration) {
+	b.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		var ok bool
@@ -366,7 +372,7 @@ func (b *browser) waitFor(what, expr string, timeout time.Duration) {
 		if time.Now().After(deadline) {
 			b.fatalf("waited %s for %s (%s)", timeout, what, expr)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }
 

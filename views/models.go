@@ -65,6 +65,37 @@ type BookPage struct {
 	// AssignmentsURL is the assignments page (staff add, edit, order, remove).
 	AssignmentsURL string
 	Gradebook      *GradebookForm // nil: the viewer may not upload one
+
+	// The view of a big course: a page of students at a time, a search
+	// and a sort, kept across the period filters and the pager.
+	ViewURL   string // the page's path; the search form's action
+	Search    string
+	Period    string // the period filter's id, "" for all
+	Sort, Dir string // as in the URL, for the search form
+	Matches   int    // students the search finds (all of them without one)
+	Shown     string // "40 students", or "Students 101–200 of 5000" when paged or searched
+	NameSort  SortHeader
+	IDSort    SortHeader
+	AvgSort   SortHeader
+	Pages     []PageLink // nil when one page shows all
+	PrevURL   string
+	NextURL   string
+}
+
+// SortHeader is a sortable column's link: to sort by it (or to reverse the
+// sort when it is the current one) and its aria-sort state.
+type SortHeader struct {
+	URL      string
+	AriaSort string // "ascending", "descending", or "" when not sorted by it
+}
+
+// PageLink is one numbered link of the pager; Gap is an ellipsis between
+// non-adjacent numbers.
+type PageLink struct {
+	Label   string
+	URL     string
+	Current bool
+	Gap     bool
 }
 
 // BookColumn is an assignment's header.
@@ -72,6 +103,7 @@ type BookColumn struct {
 	Name string
 	Kind string
 	Due  string // "Due Nov 3" or ""
+	Sort SortHeader
 }
 
 // BookRow is one student's row.

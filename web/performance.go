@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -22,9 +25,10 @@ func percent(f *float64) string {
 	return strconv.FormatFloat(*f*100, 'f', 0, 64) + "%"
 }
 
-// bookPage formats a (period's) book for the grid.
-func bookPage(b perfbook.Book, tz *time.Location) views.BookPage {
-	p := views.BookPage{Students: len(b.Students), ClassAverage: percent(b.Average)}
+// bookPage formats one window of a book for the grid.
+func bookPage(w perfbook.Window, tz *time.Location) views.BookPage {
+	b := w.Book
+	p := views.BookPage{Students: len(b.Students), Matches: w.Matches, ClassAverage: percent(b.Average)}
 	p.Columns = make([]views.BookColumn, len(b.Assignments))
 	p.Averages = make([]string, len(b.Assignments))
 	for i, a := range b.Assignments {
@@ -34,8 +38,8 @@ func bookPage(b perfbook.Book, tz *time.Location) views.BookPage {
 		}
 		p.Averages[i] = percent(a.Average)
 	}
-	p.Rows = make([]views.BookRow, len(b.Students))
-	for i, s := range b.Students {
+	p.Rows = make([]views.BookRow, len(w.Rows))
+	for i, s := range w.Rows {
 		r := views.BookRow{Name: sortName(s.FamilyName, s.GivenName), StudentID: s.StudentID, Average: percent(s.Average),
 			Cells: make([]views.BookCell, len(s.Cells))}
 		for j, c := range s.Cells {
@@ -64,37 +68,35 @@ func sortName(family, given string) string {
 	return family + ", " + given
 }
 
-// performancePage shows the book of all students or of ?period=<id>.
+// performancePage shows one page of the book: all students or ?period=<id>,
+// narrowed by ?q=, sorted by ?sort= and ?dir=, page ?page=. The pager, the
+// filters, the sort links and the search ask htmx for #book-view alone.
 func (s *Server) performancePage(c echo.Context) error { return s.renderBook(c, http.StatusOK, "") }
 
 // renderBook renders the book page; gradebookErr is put on the gradebook upload.
 func (s *Server) renderBook(c echo.Context, status int, gradebookErr string) error {
 	ca := currentCourse(c)
-	book, err := perfbook.Load(c.Request().Context(), s.db.Queries, ca.Course.ID)
+	book, err := s.books.Load(c.Request().Context(), s.db.Queries, ca.Course.ID)
 	if err != nil {
 		return err
 	}
-	base := fmt.Sprintf("/courses/%d/performance", ca.Course.ID)
-	period := c.QueryParam("period")
-	filters := []views.Tab{{Label: "All", URL: base, Current: period == ""}}
-	shown, found := book, period == ""
-	for _, p := range book.Periods {
-		id := strconv.FormatInt(p.ID, 10)
-		filters = append(filters, views.Tab{Label: p.Name, URL: base + "?period=" + id, Current: period == id})
-		if period == id {
-			shown, found = book.ForPeriod(p.ID), true
-		}
-	}
-	if !found {
+	view := bookViewFrom(c, fmt.Sprintf("/courses/%d/performance", ca.Course.ID))
+	q, ok := view.query(book)
+	if !ok {
 		return echo.ErrNotFound
+	}
+	w := book.Window(q)
+	page := bookPage(w, s.cfg.Timezone)
+	view.page = w.Page
+	view.decorate(&page, book, w)
+	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "book-view" && c.Request().Header.Get("HX-History-Restore-Request") != "true" {
+		return s.render(c, status, views.BookView(page))
 	}
 	rows, err := s.exportRows(c, db.ExportBook)
 	if err != nil {
 		return err
 	}
-	page := bookPage(shown, s.cfg.Timezone)
 	page.Header = courseHeader(ca, "Performance book")
-	page.Filters = filters
 	page.PostURL = exportsBase(ca.Course.ID, db.ExportBook)
 	page.Exports = rows
 	page.UpToDate = upToDate(rows)
@@ -178,41 +180,105 @@ type apiCell struct {
 	Late     bool     `json:"late"`
 }
 
+// apiBook answers GET /api/courses/:id/performance, narrowed to one period's
+// students (and that period's averages) by ?period=<id>. The JSON is written
+// a student at a time as the book is walked, never built whole: a 5,000 × 100
+// book was 27 MB of JSON held in memory, on top of the book, before a byte went out.
 func (s *Server) apiBook(c echo.Context) error {
 	ca := currentCourse(c)
-	b, err := perfbook.Load(c.Request().Context(), s.db.Queries, ca.Course.ID)
+	ctx := c.Request().Context()
+	b, err := s.books.Load(ctx, s.db.Queries, ca.Course.ID)
 	if err != nil {
 		return err
 	}
-	out := apiBook{Course: apiCourse{ID: b.Course.ID, Code: b.Course.Code, Name: b.Course.Name, Term: b.Course.Term, Role: ca.Role},
-		Average: b.Average, Periods: []apiPeriod{}, Assignments: []apiAssignment{}, Students: []apiStudent{}}
+	if p := c.QueryParam("period"); p != "" {
+		id, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || !slices.ContainsFunc(b.Periods, func(per perfbook.Period) bool { return per.ID == id }) {
+			return echo.NewHTTPError(http.StatusBadRequest, "The period parameter must be the id of one of the course's periods.")
+		}
+		b = b.ForPeriod(id)
+	}
+	list, err := s.exports.List(ctx, ca.Course.ID, db.ExportBook)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	c.Response().WriteHeader(http.StatusOK)
+	w := bufio.NewWriterSize(c.Response(), 64<<10)
+	if err := s.writeBook(w, b, ca.Role, list); err != nil {
+		s.log.Info("book API: the answer was cut short", "course_id", ca.Course.ID, "err", err)
+	}
+	return nil // the status is sent: nothing more can be said to the client
+}
+
+// writeBook writes the book as apiBook's JSON, field by field in its order,
+// each student marshalled on its own.
+func (s *Server) writeBook(w *bufio.Writer, b perfbook.Book, role string, list []db.ExportView) error {
+	head := apiBook{Course: apiCourse{ID: b.Course.ID, Code: b.Course.Code, Name: b.Course.Name, Term: b.Course.Term, Role: role},
+		Average: b.Average, Periods: []apiPeriod{}, Assignments: []apiAssignment{}, Exports: s.bookFiles(list)}
 	for _, p := range b.Periods {
-		out.Periods = append(out.Periods, apiPeriod{ID: p.ID, Name: p.Name})
+		head.Periods = append(head.Periods, apiPeriod{ID: p.ID, Name: p.Name})
 	}
 	for _, a := range b.Assignments {
-		out.Assignments = append(out.Assignments, apiAssignment{ID: a.ID, Name: a.Name, Kind: a.Kind, DueAt: a.DueAt, Points: a.Points,
+		head.Assignments = append(head.Assignments, apiAssignment{ID: a.ID, Name: a.Name, Kind: a.Kind, DueAt: a.DueAt, Points: a.Points,
 			Average: a.Average, CompletionRate: a.CompletionRate})
 	}
-	for _, st := range b.Students {
-		as := apiStudent{UserID: st.UserID, FamilyName: st.FamilyName, GivenName: st.GivenName, StudentID: st.StudentID,
-			Period: st.PeriodName, Average: st.Average, Scores: make([]apiCell, len(st.Cells))}
-		for i, cell := range st.Cells {
-			as.Scores[i] = apiCell{Fraction: cell.Fraction, Status: cell.Status, Late: cell.Late}
-		}
-		out.Students = append(out.Students, as)
-	}
-	list, err := s.exports.List(c.Request().Context(), ca.Course.ID, db.ExportBook)
-	if err != nil {
-		return err
-	}
-	out.Exports = s.bookFiles(list)
 	for _, e := range list {
 		if e.Status() == db.ExportReady {
-			out.UpToDate = e.DataVersion == b.Course.DataVersion
+			head.UpToDate = e.DataVersion == b.Course.DataVersion
 			break
 		}
 	}
-	return c.JSON(http.StatusOK, out)
+	field := func(prefix string, v any) error {
+		w.WriteString(prefix)
+		j, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(j)
+		return err
+	}
+	if err := field(`{"course":`, head.Course); err != nil {
+		return err
+	}
+	if err := field(`,"periods":`, head.Periods); err != nil {
+		return err
+	}
+	if err := field(`,"assignments":`, head.Assignments); err != nil {
+		return err
+	}
+	w.WriteString(`,"students":[`)
+	for i, st := range b.Students {
+		sep := ","
+		if i == 0 {
+			sep = ""
+		}
+		if err := field(sep, apiStudentOf(st)); err != nil {
+			return err
+		}
+	}
+	w.WriteString("]")
+	if err := field(`,"average":`, head.Average); err != nil {
+		return err
+	}
+	if err := field(`,"exports":`, head.Exports); err != nil {
+		return err
+	}
+	if err := field(`,"up_to_date":`, head.UpToDate); err != nil {
+		return err
+	}
+	w.WriteString("}\n")
+	return w.Flush() // the writer keeps the first error of any write before
+}
+
+// apiStudentOf is one student's row of the book's JSON.
+func apiStudentOf(st perfbook.Student) apiStudent {
+	as := apiStudent{UserID: st.UserID, FamilyName: st.FamilyName, GivenName: st.GivenName, StudentID: st.StudentID,
+		Period: st.PeriodName, Average: st.Average, Scores: make([]apiCell, len(st.Cells))}
+	for i, cell := range st.Cells {
+		as.Scores[i] = apiCell{Fraction: cell.Fraction, Status: cell.Status, Late: cell.Late}
+	}
+	return as
 }
 
 // apiBookExport is POST /api/courses/:id/performance/export: an empty body,

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"io"
+
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
@@ -12,7 +14,10 @@ func (s *Server) render(c echo.Context, status int, comp templ.Component) error 
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(status)
-	return comp.Render(c.Request().Context(), c.Response())
+	// A plain io.Writer, not the Flusher c.Response() is: templ flushes a
+	// Flusher when it finishes, and a flush makes the compression middleware
+	// commit to gzip before it knows whether the response reaches compressMin.
+	return comp.Render(c.Request().Context(), struct{ io.Writer }{c.Response()})
 }
 
 // page returns the layout's view model for this request. It writes nothing

@@ -21,6 +21,7 @@ import (
 	"coursevault/jobs/courses"
 	"coursevault/jobs/exports"
 	"coursevault/jobs/imports"
+	"coursevault/jobs/perfbook"
 	"coursevault/jobs/submissions"
 	"coursevault/web/auth"
 )
@@ -76,11 +77,13 @@ type Server struct {
 	assignments *assignments.Service
 	// estimator caches the Exports tab's size estimate per course and data version.
 	estimator archive.Estimator
-	sessions  *scs.SessionManager
-	csrfKey   []byte // signs CSRF tokens (csrf.go)
-	log       *slog.Logger
-	cfg       Config
-	echo      *echo.Echo
+	// books keeps the performance books read last, per course and data version.
+	books    perfbook.Cache
+	sessions *scs.SessionManager
+	csrfKey  []byte // signs CSRF tokens (csrf.go)
+	log      *slog.Logger
+	cfg      Config
+	echo     *echo.Echo
 }
 
 // New builds the server and its routes.
@@ -125,9 +128,10 @@ func New(d *db.DB, deps Deps, log *slog.Logger, cfg Config) *Server {
 	return s
 }
 
-// Handler returns the whole app as an http.Handler (sessions wrapped around Echo).
+// Handler returns the whole app as an http.Handler (sessions wrapped around
+// Echo, compression around both).
 func (s *Server) Handler() http.Handler {
-	return s.sessions.LoadAndSave(s.echo)
+	return compress(s.sessions.LoadAndSave(s.echo))
 }
 
 // loadCSRFKey reads the CSRF signing key every instance shares. Should the

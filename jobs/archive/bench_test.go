@@ -81,7 +81,7 @@ func BenchmarkWrite(b *testing.B) {
 				ctx := context.Background()
 				var content, archived, rows int64
 				stop := probe.HeapPeak()
-				start, cpuStart := time.Now(), cpuTime()
+				start, cpuStart := time.Now(), probe.CPUTime()
 				for b.Loop() {
 					var cw countWriter
 					err := d.ReadTx(ctx, func(tx *db.Queries) error {
@@ -99,7 +99,7 @@ func BenchmarkWrite(b *testing.B) {
 					archived = cw.n
 				}
 				elapsed := time.Since(start).Seconds() / float64(b.N)
-				cpu := (cpuTime() - cpuStart).Seconds() / float64(b.N)
+				cpu := (probe.CPUTime() - cpuStart).Seconds() / float64(b.N)
 				peak := stop()
 				b.ReportMetric(float64(content)/1e6/cpu, "MB/cpu-s")
 				b.ReportMetric(float64(content)/1e6/elapsed, "MB/s")

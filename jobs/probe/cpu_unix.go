@@ -1,15 +1,15 @@
 //go:build unix
 
-package archive
+package probe
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the process's user+system CPU time: a figure that stays
-// comparable when other work shares the machine, unlike wall-clock MB/s.
-func cpuTime() time.Duration {
+// CPUTime is the process's user+system CPU time: a figure that stays
+// comparable when other work shares the machine, unlike wall-clock rates.
+func CPUTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
