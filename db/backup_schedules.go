@@ -131,17 +131,17 @@ const courseBackupQuery = `
 	SELECT id, code, name, term, data_version, override, frequency, weekday, minute, include_stdout, include_static, keep,
 	       next_run_at, last_run_at
 	  FROM (SELECT c.id, c.code, c.name, c.term, c.data_version, coalesce(s.override, 0) AS override,
-	               iif(s.override = 1, s.frequency, d.frequency) AS frequency,
-	               iif(s.override = 1, s.weekday, d.weekday) AS weekday,
-	               iif(s.override = 1, s.minute, d.minute) AS minute,
-	               iif(s.override = 1, s.include_stdout, d.include_stdout) AS include_stdout,
-	               iif(s.override = 1, s.include_static, d.include_static) AS include_static,
-	               iif(s.override = 1, s.keep, d.keep) AS keep,
+	               CASE WHEN s.override = 1 THEN s.frequency ELSE d.frequency END AS frequency,
+	               CASE WHEN s.override = 1 THEN s.weekday ELSE d.weekday END AS weekday,
+	               CASE WHEN s.override = 1 THEN s.minute ELSE d.minute END AS minute,
+	               CASE WHEN s.override = 1 THEN s.include_stdout ELSE d.include_stdout END AS include_stdout,
+	               CASE WHEN s.override = 1 THEN s.include_static ELSE d.include_static END AS include_static,
+	               CASE WHEN s.override = 1 THEN s.keep ELSE d.keep END AS keep,
 	               s.next_run_at, s.last_run_at
 	          FROM courses c
 	          CROSS JOIN backup_default d
 	          LEFT JOIN backup_schedules s ON s.course_id = c.id
-	         WHERE c.restoring_by IS NULL)`
+	         WHERE c.restoring_by IS NULL) AS cb`
 
 func scanCourseBackup(s interface{ Scan(...any) error }) (CourseBackup, error) {
 	var b CourseBackup

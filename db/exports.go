@@ -264,7 +264,7 @@ func (q *Queries) AddExportSkip(ctx context.Context, exportID int64, now time.Ti
 // course: archives only (skipped runs left out) or any.
 func (q *Queries) LatestScheduledExports(ctx context.Context, archivesOnly bool) (map[int64]ExportView, error) {
 	list, err := q.exportViews(ctx, "list the newest scheduled exports", exportViewQuery+`
-		WHERE e.id IN (SELECT max(id) FROM exports WHERE scheduled = 1 AND (skipped = 0 OR NOT ?) GROUP BY course_id)`, archivesOnly)
+		WHERE e.id IN (SELECT max(id) FROM exports WHERE scheduled = 1 AND (skipped = 0 OR ? = 0) GROUP BY course_id)`, archivesOnly)
 	out := make(map[int64]ExportView, len(list))
 	for _, e := range list {
 		out[e.CourseID] = e
@@ -278,7 +278,7 @@ func (q *Queries) LatestScheduledExports(ctx context.Context, archivesOnly bool)
 // file. Archives made by hand are never listed.
 func (q *Queries) ScheduledExportsBeyondKeep(ctx context.Context) ([]ExportView, error) {
 	return q.exportViews(ctx, "list scheduled exports beyond keep", `
-		WITH k AS (SELECT id AS course_id, keep FROM (`+courseBackupQuery+`) WHERE frequency != 'off'),
+		WITH k AS (SELECT id AS course_id, keep FROM (`+courseBackupQuery+`) AS eff WHERE frequency != 'off'),
 		     r AS (SELECT e.course_id, e.id, row_number() OVER (PARTITION BY e.course_id ORDER BY e.id DESC) AS n
 		             FROM exports e
 		            WHERE e.scheduled = 1 AND e.skipped = 0 AND e.file_id IS NOT NULL),
