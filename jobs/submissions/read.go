@@ -84,6 +84,10 @@ func Parse(line []byte, maxStdout int) (Line, error) {
 	if !utf8.Valid(line) {
 		return l, errors.New("the line is not UTF-8 text")
 	}
+	// One copy of the line, whose slices the strings of the Line are.
+	if l, ok := scanLine(string(line)); ok {
+		return l, l.check(maxStdout)
+	}
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&l); err != nil {
