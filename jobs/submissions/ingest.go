@@ -249,11 +249,14 @@ func (in *ingester) writeAll(batches <-chan batch, stop chan<- struct{}) error {
 // assignment or student are rejected without writing; the rest is written.
 func (in *ingester) flush(b batch) error {
 	var res Result
-	write := in.d.InTx
+	// A bulk transaction: the course's data_version moves once, at the end
+	// of the batch, if it wrote anything, not once per row (as many as six
+	// a line) by the triggers.
+	write := func(fn func(*db.Queries) error) error { return in.d.InBulkTx(in.ctx, in.course, fn) }
 	if !slices.ContainsFunc(b.lines, func(l numbered) bool { return l.err == nil }) {
-		write = func(_ context.Context, fn func(*db.Queries) error) error { return fn(nil) } // only bad lines: no transaction
+		write = func(fn func(*db.Queries) error) error { return fn(nil) } // only bad lines: no transaction
 	}
-	err := write(in.ctx, func(tx *db.Queries) error {
+	err := write(func(tx *db.Queries) error {
 		res = Result{} // the rejections of this batch only
 		var w *db.SubmissionWriter
 		if tx != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 
@@ -276,5 +277,96 @@ func TestIngest_brokenBodyKeepsWhatWasWritten(t *testing.T) {
 	}
 	if res, err = c.ingest(b.String()); err != nil || res.Accepted != 600 || res.Replaced != 500 {
 		t.Errorf("sent again: %+v, %v", res, err)
+	}
+}
+
+// A batch is one bulk transaction: the course's data_version moves once per
+// batch that wrote something, not once per row, and not at all for a body
+// whose lines were all rejected.
+func TestIngest_dataVersionMovesOncePerBatch(t *testing.T) {
+	c := newCourse(t)
+	var small, large strings.Builder
+	for i := range 10 { // 10 lines of 5 rows: one batch
+		small.WriteString(line(fmt.Sprint("s-", i), "hw1", "S1", fullExtra) + "\n")
+	}
+	for i := range 1000 { // 1,000 lines of 2 rows: two batches
+		large.WriteString(line(fmt.Sprint("l-", i), "hw2", "bob@school.test", `,"score":1`) + "\n")
+	}
+	for _, tt := range []struct {
+		name, body string
+		steps      int64
+	}{
+		{"one batch of 50 rows", small.String(), 1},
+		{"the same again, replacing", small.String(), 1},
+		{"two batches", large.String(), 2},
+		{"only rejected lines", line("x", "nope", "S1", "") + "\n" + `{"id":1}` + "\n", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := c.dataVersion(t)
+			if _, err := c.ingest(tt.body); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.dataVersion(t); got != before+tt.steps {
+				t.Errorf("data_version %d → %d, want %d steps", before, got, tt.steps)
+			}
+		})
+	}
+}
+
+// cancelAt is a context that cancels itself at its n-th Done call: a
+// database failure in the middle of a batch, at a point the test chooses.
+type cancelAt struct {
+	context.Context
+	n     int64
+	calls atomic.Int64 // database/sql asks from a goroutine of its own too
+	done  chan struct{}
+}
+
+func newCancelAt(n int64) *cancelAt {
+	return &cancelAt{Context: context.Background(), n: n, done: make(chan struct{})}
+}
+
+func (c *cancelAt) Done() <-chan struct{} {
+	if c.calls.Add(1) == c.n {
+		close(c.done)
+	}
+	return c.done
+}
+
+func (c *cancelAt) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// A batch that fails half-way (here its context is cancelled) rolls back
+// all its rows and does not move data_version; the batches before it stay.
+func TestIngest_failedBatchRollsBackItsRows(t *testing.T) {
+	var body strings.Builder
+	for i := range 1000 { // two batches of 500 lines (1,000 rows)
+		body.WriteString(line(fmt.Sprint("ok-", i), "hw1", "S1", `,"build":{"passed":true,"stdout":"x"}`) + "\n")
+	}
+	half := body.String()[:body.Len()/2]
+	// How many times writing one batch asks the context if it is done.
+	probe, pc := newCancelAt(-1), newCourse(t)
+	if _, err := Ingest(probe, pc.d, pc.id, strings.NewReader(half), Options{Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	perBatch := probe.calls.Load()
+	c := newCourse(t)
+	before := c.dataVersion(t)
+	ctx := newCancelAt(perBatch + perBatch/2) // half-way through the second batch
+	res, err := Ingest(ctx, c.d, c.id, strings.NewReader(body.String()), Options{Now: testNow})
+	if !errors.Is(err, context.Canceled) || res.Accepted != 500 {
+		t.Fatalf("%d accepted, %v; want the first batch and the failure", res.Accepted, err)
+	}
+	if n := c.counts(); n.Submissions != 500 || n.BuildResults != 500 {
+		t.Errorf("counts %+v, want the first batch's 500 submissions and builds only", n)
+	}
+	if got := c.dataVersion(t); got != before+1 {
+		t.Errorf("data_version %d → %d, want one step (the first batch)", before, got)
 	}
 }
