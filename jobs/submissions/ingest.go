@@ -256,23 +256,31 @@ func (in *ingester) flush(b batch) error {
 	if !slices.ContainsFunc(b.lines, func(l numbered) bool { return l.err == nil }) {
 		write = func(fn func(*db.Queries) error) error { return fn(nil) } // only bad lines: no transaction
 	}
+	// The statements run without the request's cancellation: the driver
+	// would start a goroutine per statement to watch it. The loop checks it
+	// between lines instead.
+	ctx := context.WithoutCancel(in.ctx)
 	err := write(func(tx *db.Queries) error {
 		res = Result{} // the rejections of this batch only
 		var w *db.SubmissionWriter
 		if tx != nil {
 			var err error
-			if w, err = tx.PrepareSubmissionWriter(in.ctx); err != nil {
+			if w, err = tx.PrepareSubmissionWriter(ctx); err != nil {
 				return err
 			}
 			defer w.Close()
 		}
-		r := resolver{ctx: in.ctx, tx: tx, course: in.course, assignments: map[string]any{}, students: map[string]any{}}
+		r := resolver{ctx: ctx, tx: tx, course: in.course, assignments: map[string]any{}, students: map[string]any{}}
+		var scores latestScores
 		for _, l := range b.lines {
 			if l.err != nil {
 				res.Rejected = append(res.Rejected, Rejection{Line: l.n, Error: l.err.Error()})
 				continue
 			}
-			replaced, err := in.write(w, &r, &l.Line)
+			if err := in.ctx.Err(); err != nil {
+				return err
+			}
+			replaced, err := in.write(ctx, w, &r, &l.Line, &scores)
 			var bad lineError
 			switch {
 			case errors.As(err, &bad):
@@ -286,8 +294,16 @@ func (in *ingester) flush(b batch) error {
 				}
 			}
 		}
+		for _, s := range scores.list {
+			if err := w.Score(ctx, s); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
+	if cerr := in.ctx.Err(); err != nil && cerr != nil {
+		err = cerr // the statements failed because the transaction was cancelled
+	}
 	if err != nil {
 		return err
 	}
@@ -311,8 +327,7 @@ func (e lineError) Error() string { return string(e) }
 
 // write resolves one line and writes it, all before anything on an error of
 // the line's own.
-func (in *ingester) write(w *db.SubmissionWriter, r *resolver, l *Line) (replaced bool, err error) {
-	ctx := in.ctx
+func (in *ingester) write(ctx context.Context, w *db.SubmissionWriter, r *resolver, l *Line, scores *latestScores) (replaced bool, err error) {
 	assignment, err := r.assignment(l.Assignment)
 	if err != nil {
 		return false, err
@@ -352,13 +367,32 @@ func (in *ingester) write(w *db.SubmissionWriter, r *resolver, l *Line) (replace
 	}
 	if l.Score != nil {
 		at := l.submittedAt
-		err := w.Score(ctx, db.Score{AssignmentID: assignment, UserID: student.UserID, Fraction: l.Score,
+		scores.set(db.Score{AssignmentID: assignment, UserID: student.UserID, Fraction: l.Score,
 			Status: db.ScoreCompleted, Late: l.Late, SubmittedAt: &at, UpdatedAt: in.now})
-		if err != nil {
-			return false, err
-		}
 	}
 	return replaced, nil
+}
+
+// latestScores are the scores a batch sets, the last line's for each
+// student and assignment: an autograder sends a student's every run, and
+// each would replace the one before, so the batch writes each score once,
+// at its end.
+type latestScores struct {
+	at   map[[2]int64]int // assignment, user → index in list
+	list []db.Score
+}
+
+func (s *latestScores) set(sc db.Score) {
+	k := [2]int64{sc.AssignmentID, sc.UserID}
+	if i, ok := s.at[k]; ok {
+		s.list[i] = sc
+		return
+	}
+	if s.at == nil {
+		s.at = map[[2]int64]int{}
+	}
+	s.at[k] = len(s.list)
+	s.list = append(s.list, sc)
 }
 
 // resolver finds assignments by key and students by email or student id,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -368,5 +369,32 @@ func TestIngest_failedBatchRollsBackItsRows(t *testing.T) {
 	}
 	if got := c.dataVersion(t); got != before+1 {
 		t.Errorf("data_version %d → %d, want one step (the first batch)", before, got)
+	}
+}
+
+// A student's runs in one body each replace the score before: the last
+// accepted line's score (and late flag) is the one that stays.
+func TestIngest_lastScoreOfABodyWins(t *testing.T) {
+	c := newCourse(t)
+	body := strings.Join([]string{
+		line("run-1", "hw1", "ada@school.test", `,"score":0.2,"late":true`),
+		line("run-2", "hw1", "S1", `,"score":0.9`),
+		line("bob-1", "hw1", "bob@school.test", `,"score":0.1`),
+		line("run-3", "hw1", "ada@school.test", `,"score":0.4,"late":true`),
+		line("run-4", "hw9", "ada@school.test", `,"score":1`), // rejected: no hw9
+		line("run-5", "hw1", "ada@school.test", ""),           // no score: keeps 0.4
+	}, "\n")
+	res, err := c.ingest(body)
+	if err != nil || res.Accepted != 5 || res.RejectedCount() != 1 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	got := map[int64]string{}
+	c.d.EachScore(context.Background(), c.id, func(s db.Score) error {
+		got[s.UserID] = fmt.Sprintf("%g late=%t", *s.Fraction, s.Late)
+		return nil
+	})
+	want := map[int64]string{c.users["ada@school.test"]: "0.4 late=true", c.users["bob@school.test"]: "0.1 late=false"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("scores %v, want %v", got, want)
 	}
 }
