@@ -235,10 +235,33 @@ func (in *ingester) read(body io.Reader, batches chan<- batch, stop <-chan struc
 
 // writeAll writes the batches as they come; on the first failure it closes
 // stop and returns the error.
-func (in *ingester) writeAll(batches <-chan batch, stop chan<- struct{}) error {
-	for b := range batches {
-		if err := in.flush(b); err != nil {
+func (in *ingester) writeAll(batches <-chan batch, stop chan<- struct{}) (err error) {
+	defer func() {
+		if err != nil {
 			close(stop)
+		}
+	}()
+	b, ok := <-batches
+	if !ok {
+		return nil
+	}
+	// The WAL is copied into the database in the background while the next
+	// batch is written, not by the writer in the commits (db.Checkpointer).
+	ctx := context.WithoutCancel(in.ctx) // to turn it back on whatever happens
+	ckpt, err := in.d.StartCheckpointer(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if serr := ckpt.Stop(ctx); err == nil {
+			err = serr
+		}
+	}()
+	for ; ok; b, ok = <-batches {
+		if err := in.flush(b); err != nil {
+			return err
+		}
+		if err := ckpt.Committed(); err != nil {
 			return err
 		}
 	}
