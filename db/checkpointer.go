@@ -18,20 +18,25 @@ import (
 //
 // A checkpoint running beside a writer never catches up with it, and SQLite
 // only starts the WAL over once it has; so when the WAL passes maxWALFrames
-// the writer waits for the checkpoint in flight and finishes the copy
-// itself (the last batch or so), and the WAL starts over at its next write:
-// it stays at some 64 MiB, as journal_size_limit has it.
+// (or the background checkpoint falls maxBehind commits behind) the writer
+// waits for the checkpoint in flight and finishes the copy itself (the last
+// batch or so), and the WAL starts over at its next write: it stays at some
+// 64 MiB and a few batches, as journal_size_limit has it.
 type Checkpointer struct {
 	d      *DB
 	nudge  chan struct{}
 	idle   sync.Mutex   // held while a background checkpoint runs
 	frames atomic.Int64 // the WAL's frames at the last checkpoint
+	behind atomic.Int32 // commits since the background checkpoint last started
 	err    atomic.Pointer[error]
 	done   chan struct{}
 }
 
-// maxWALFrames is 64 MiB of 4 KiB pages.
-const maxWALFrames = 16384
+// maxWALFrames is 64 MiB of 4 KiB pages (a variable for tests); maxBehind
+// is how many commits the background checkpoint may fall behind.
+var maxWALFrames int64 = 16384
+
+const maxBehind = 4
 
 // bulkWriters counts the Checkpointers running: the writer's automatic
 // checkpoint is off while there is one.
@@ -86,6 +91,7 @@ func (d *DB) autoCheckpoint(ctx context.Context, delta int) error {
 func (c *Checkpointer) run() {
 	defer close(c.done)
 	for range c.nudge {
+		c.behind.Store(0)
 		c.idle.Lock()
 		frames, err := c.checkpoint(c.d.r)
 		c.idle.Unlock()
@@ -116,7 +122,9 @@ func (c *Checkpointer) Committed() error {
 	if p := c.err.Load(); p != nil {
 		return *p
 	}
-	if c.frames.Load() < maxWALFrames {
+	// frames is what the last background checkpoint saw: a few commits
+	// old at most, or the writer does the copy.
+	if c.frames.Load() < maxWALFrames && c.behind.Add(1) <= maxBehind {
 		select {
 		case c.nudge <- struct{}{}:
 		default: // one is waiting already
@@ -129,6 +137,7 @@ func (c *Checkpointer) Committed() error {
 		return err
 	}
 	c.frames.Store(0)
+	c.behind.Store(0)
 	return nil
 }
 
