@@ -295,6 +295,19 @@ func (in *ingester) flush(b batch) error {
 		}
 		r := resolver{ctx: ctx, tx: tx, course: in.course, assignments: map[string]any{}, students: map[string]any{}}
 		var scores latestScores
+		var found map[string]db.SubmissionRef // the batch's ids sent before, then those it inserts
+		if tx != nil {
+			ids := make([]string, 0, len(b.lines))
+			for _, l := range b.lines {
+				if l.err == nil {
+					ids = append(ids, l.ID)
+				}
+			}
+			var err error
+			if found, err = w.Find(ctx, in.course, ids); err != nil {
+				return err
+			}
+		}
 		for _, l := range b.lines {
 			if l.err != nil {
 				res.Rejected = append(res.Rejected, Rejection{Line: l.n, Error: l.err.Error()})
@@ -303,7 +316,7 @@ func (in *ingester) flush(b batch) error {
 			if err := in.ctx.Err(); err != nil {
 				return err
 			}
-			replaced, err := in.write(ctx, w, &r, &l.Line, &scores)
+			replaced, err := in.write(ctx, w, &r, &l.Line, found, &scores)
 			var bad lineError
 			switch {
 			case errors.As(err, &bad):
@@ -350,7 +363,7 @@ func (e lineError) Error() string { return string(e) }
 
 // write resolves one line and writes it, all before anything on an error of
 // the line's own.
-func (in *ingester) write(ctx context.Context, w *db.SubmissionWriter, r *resolver, l *Line, scores *latestScores) (replaced bool, err error) {
+func (in *ingester) write(ctx context.Context, w *db.SubmissionWriter, r *resolver, l *Line, found map[string]db.SubmissionRef, scores *latestScores) (replaced bool, err error) {
 	assignment, err := r.assignment(l.Assignment)
 	if err != nil {
 		return false, err
@@ -361,15 +374,14 @@ func (in *ingester) write(ctx context.Context, w *db.SubmissionWriter, r *resolv
 	}
 	s := db.ExternalSubmission{ExternalID: l.ID, AssignmentID: assignment, UserID: student.UserID,
 		CommitSHA: l.Commit, State: l.State, SubmittedAt: l.submittedAt, Now: in.now}
-	prev, err := w.Find(ctx, in.course, l.ID)
+	prev, ok := found[l.ID]
 	var id int64
 	switch {
-	case errors.Is(err, db.ErrNotFound):
+	case !ok:
 		if id, err = w.Insert(ctx, s); err != nil {
 			return false, err
 		}
-	case err != nil:
-		return false, err
+		found[l.ID] = db.SubmissionRef{ID: id, AssignmentID: assignment, UserID: student.UserID}
 	case prev.AssignmentID != assignment || prev.UserID != student.UserID:
 		return false, lineError(fmt.Sprintf("field \"id\": %q already names another student's or assignment's submission in this course; an id names one student's work on one assignment, so send this one with a new id", l.ID))
 	default:
