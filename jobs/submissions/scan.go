@@ -18,41 +18,32 @@ import (
 // what is wrong, naming the field. s must be UTF-8 (Parse checks it first).
 func scanLine(s string) (l Line, ok bool) {
 	sc := scanner{s: s}
-	var seen uint
-	ok = sc.object(func(key string) bool {
-		var bit uint
-		var ok bool
+	ok = sc.fields(func(key string) (uint, bool) {
 		switch key {
 		case "id":
-			bit, ok = 1<<0, sc.str(&l.ID)
+			return 1 << 0, sc.str(&l.ID)
 		case "assignment":
-			bit, ok = 1<<1, sc.str(&l.Assignment)
+			return 1 << 1, sc.str(&l.Assignment)
 		case "student":
-			bit, ok = 1<<2, sc.str(&l.Student)
+			return 1 << 2, sc.str(&l.Student)
 		case "commit":
-			bit, ok = 1<<3, sc.str(&l.Commit)
+			return 1 << 3, sc.str(&l.Commit)
 		case "state":
-			bit, ok = 1<<4, sc.str(&l.State)
+			return 1 << 4, sc.str(&l.State)
 		case "submitted_at":
-			bit, ok = 1<<5, sc.str(&l.SubmittedAt)
+			return 1 << 5, sc.str(&l.SubmittedAt)
 		case "build":
 			l.Build = &Build{}
-			bit, ok = 1<<6, sc.build(l.Build)
+			return 1 << 6, sc.build(l.Build)
 		case "tests":
-			bit, ok = 1<<7, sc.tests(&l.Tests)
+			return 1 << 7, sc.tests(&l.Tests)
 		case "score":
 			l.Score = new(float64)
-			bit, ok = 1<<8, sc.number(l.Score)
+			return 1 << 8, sc.number(l.Score)
 		case "late":
-			bit, ok = 1<<9, sc.boolean(&l.Late)
-		default:
-			return false
+			return 1 << 9, sc.boolean(&l.Late)
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return ok
+		return 0, false
 	})
 	return l, ok && sc.end()
 }
@@ -117,23 +108,30 @@ func (sc *scanner) object(field func(key string) bool) bool {
 	}
 }
 
-func (sc *scanner) build(b *Build) bool {
+// fields reads an object of known fields, each at most once: read reads
+// the value of the field key and returns its bit (0 for no such field).
+func (sc *scanner) fields(read func(key string) (bit uint, ok bool)) bool {
 	var seen uint
 	return sc.object(func(key string) bool {
-		var bit uint
-		ok := false
-		switch key {
-		case "passed":
-			b.Passed = new(bool)
-			bit, ok = 1, sc.boolean(b.Passed)
-		case "stdout":
-			bit, ok = 2, sc.str(&b.Stdout)
-		}
-		if !ok || seen&bit != 0 {
+		bit, ok := read(key)
+		if !ok || bit == 0 || seen&bit != 0 {
 			return false
 		}
 		seen |= bit
 		return true
+	})
+}
+
+func (sc *scanner) build(b *Build) bool {
+	return sc.fields(func(key string) (uint, bool) {
+		switch key {
+		case "passed":
+			b.Passed = new(bool)
+			return 1, sc.boolean(b.Passed)
+		case "stdout":
+			return 2, sc.str(&b.Stdout)
+		}
+		return 0, false
 	})
 }
 
@@ -147,26 +145,19 @@ func (sc *scanner) tests(ts *[]Test) bool {
 	}
 	for {
 		var t Test
-		var seen uint
-		ok := sc.object(func(key string) bool {
-			var bit uint
-			ok := false
+		ok := sc.fields(func(key string) (uint, bool) {
 			switch key {
 			case "name":
-				bit, ok = 1, sc.str(&t.Name)
+				return 1, sc.str(&t.Name)
 			case "passed":
 				t.Passed = new(bool)
-				bit, ok = 2, sc.boolean(t.Passed)
+				return 2, sc.boolean(t.Passed)
 			case "message":
-				bit, ok = 4, sc.str(&t.Message)
+				return 4, sc.str(&t.Message)
 			case "stdout":
-				bit, ok = 8, sc.str(&t.Stdout)
+				return 8, sc.str(&t.Stdout)
 			}
-			if !ok || seen&bit != 0 {
-				return false
-			}
-			seen |= bit
-			return true
+			return 0, false
 		})
 		if !ok {
 			return false
