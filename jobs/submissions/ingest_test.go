@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
@@ -314,27 +315,27 @@ func TestIngest_dataVersionMovesOncePerBatch(t *testing.T) {
 	}
 }
 
-// cancelAt is a context that cancels itself at its n-th Done call: a
-// database failure in the middle of a batch, at a point the test chooses.
+// cancelAt is a context that cancels itself at its n-th Err call (the
+// ingest asks before each line it writes): a failure in the middle of a
+// batch, at a line the test chooses.
 type cancelAt struct {
 	context.Context
 	n     int64
 	calls atomic.Int64 // database/sql asks from a goroutine of its own too
 	done  chan struct{}
+	once  sync.Once
 }
 
 func newCancelAt(n int64) *cancelAt {
 	return &cancelAt{Context: context.Background(), n: n, done: make(chan struct{})}
 }
 
-func (c *cancelAt) Done() <-chan struct{} {
-	if c.calls.Add(1) == c.n {
-		close(c.done)
-	}
-	return c.done
-}
+func (c *cancelAt) Done() <-chan struct{} { return c.done }
 
 func (c *cancelAt) Err() error {
+	if c.calls.Add(1) == c.n {
+		c.once.Do(func() { close(c.done) })
+	}
 	select {
 	case <-c.done:
 		return context.Canceled
@@ -351,12 +352,13 @@ func TestIngest_failedBatchRollsBackItsRows(t *testing.T) {
 		body.WriteString(line(fmt.Sprint("ok-", i), "hw1", "S1", `,"build":{"passed":true,"stdout":"x"}`) + "\n")
 	}
 	half := body.String()[:body.Len()/2]
-	// How many times writing one batch asks the context if it is done.
+	// How many times writing one batch asks the context for its error.
 	probe, pc := newCancelAt(-1), newCourse(t)
 	if _, err := Ingest(probe, pc.d, pc.id, strings.NewReader(half), Options{Now: testNow}); err != nil {
 		t.Fatal(err)
 	}
 	perBatch := probe.calls.Load()
+	t.Logf("writing one batch asks for the error %d times", perBatch)
 	c := newCourse(t)
 	before := c.dataVersion(t)
 	ctx := newCancelAt(perBatch + perBatch/2) // half-way through the second batch
