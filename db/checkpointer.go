@@ -36,7 +36,7 @@ type Checkpointer struct {
 // is how many commits the background checkpoint may fall behind.
 var maxWALFrames int64 = 16384
 
-const maxBehind = 4
+const maxBehind = 2
 
 // bulkWriters counts the Checkpointers running: the writer's automatic
 // checkpoint is off while there is one.
