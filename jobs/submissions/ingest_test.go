@@ -400,3 +400,32 @@ func TestIngest_lastScoreOfABodyWins(t *testing.T) {
 		t.Errorf("scores %v, want %v", got, want)
 	}
 }
+
+// Any number of tests is stored, in the order sent.
+func TestIngest_manyTestsStoredInOrder(t *testing.T) {
+	c := newCourse(t)
+	for _, n := range []int{1, 8, 9, 17} {
+		var tests []string
+		for i := range n {
+			tests = append(tests, fmt.Sprintf(`{"name":"t%02d","passed":%t,"stdout":"out %d"}`, i, i%2 == 0, i))
+		}
+		id := fmt.Sprint("many-", n)
+		if res, err := c.ingest(line(id, "hw1", "S1", `,"tests":[`+strings.Join(tests, ",")+`]`)); err != nil || res.Accepted != 1 {
+			t.Fatalf("%d tests: %+v, %v", n, res, err)
+		}
+	}
+	var got []string
+	c.d.EachTestResult(context.Background(), c.id, true, func(r db.TestResultRow) error {
+		got = append(got, fmt.Sprintf("%s:%t:%s", r.Name, r.Passed, r.Stdout))
+		return nil
+	})
+	var want []string
+	for _, n := range []int{1, 8, 9, 17} {
+		for i := range n {
+			want = append(want, fmt.Sprintf("t%02d:%t:out %d", i, i%2 == 0, i))
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("test results\n%q\nwant\n%q", got, want)
+	}
+}
