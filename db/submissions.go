@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -15,7 +16,8 @@ import (
 //
 //	w, err := tx.PrepareSubmissionWriter(ctx)
 //	defer w.Close()
-//	for ... { ref, err := w.Find(ctx, courseID, id); ...; w.Insert / w.Replace; w.Build; w.Test; w.Score }
+//	found, err := w.Find(ctx, courseID, ids) // the batch's ids
+//	for ... { found[id] or w.Insert, else w.Replace; w.Build; w.Test; w.Score }
 
 // StudentRef is a course member matched by email or student id.
 type StudentRef struct {
@@ -84,8 +86,12 @@ func (q *Queries) PrepareSubmissionWriter(ctx context.Context) (*SubmissionWrite
 		stmt  **sql.Stmt
 		query string
 	}{
-		{&w.find, `SELECT s.id, s.assignment_id, s.user_id FROM submissions s JOIN assignments a ON a.id = s.assignment_id
-		            WHERE s.external_id = ? AND a.course_id = ? ORDER BY s.id LIMIT 1`},
+		// The ids (a JSON array) lead, each one an index search: the
+		// planner would rather scan the course's submissions.
+		{&w.find, `SELECT s.external_id, s.id, s.assignment_id, s.user_id
+		             FROM json_each(?) j CROSS JOIN submissions s INDEXED BY submissions_external_id CROSS JOIN assignments a
+		            WHERE s.external_id = j.value AND a.id = s.assignment_id AND a.course_id = ?
+		            ORDER BY s.id`},
 		{&w.insert, `INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at, external_id)
 		             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&w.update, `UPDATE submissions SET commit_sha = ?, state = ?, created_at = ?, updated_at = ? WHERE id = ?`},
@@ -114,15 +120,34 @@ func (q *Queries) PrepareSubmissionWriter(ctx context.Context) (*SubmissionWrite
 	return w, nil
 }
 
-// Find returns the submission of courseID with the outside id externalID,
-// or ErrNotFound.
-func (w *SubmissionWriter) Find(ctx context.Context, courseID int64, externalID string) (SubmissionRef, error) {
-	var r SubmissionRef
-	err := w.find.QueryRowContext(ctx, externalID, courseID).Scan(&r.ID, &r.AssignmentID, &r.UserID)
+// Find returns the submissions of courseID that the outside ids name (the
+// first of each, as the ingest writes one), by outside id, in one query for
+// a batch of lines: ids nothing names are not in the map.
+func (w *SubmissionWriter) Find(ctx context.Context, courseID int64, externalIDs []string) (map[string]SubmissionRef, error) {
+	ids, err := json.Marshal(externalIDs)
 	if err != nil {
-		return SubmissionRef{}, notFound(err, fmt.Sprintf("submission %q of course %d", externalID, courseID))
+		return nil, fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), courseID, err)
 	}
-	return r, nil
+	rows, err := w.find.QueryContext(ctx, string(ids), courseID)
+	if err != nil {
+		return nil, fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), courseID, err)
+	}
+	defer rows.Close()
+	found := make(map[string]SubmissionRef, len(externalIDs))
+	for rows.Next() {
+		var id string
+		var r SubmissionRef
+		if err := rows.Scan(&id, &r.ID, &r.AssignmentID, &r.UserID); err != nil {
+			return nil, fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), courseID, err)
+		}
+		if _, ok := found[id]; !ok {
+			found[id] = r
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), courseID, err)
+	}
+	return found, nil
 }
 
 // Insert adds a new submission and returns its id.

@@ -247,7 +247,9 @@ func FormatPoints(v float64) string { return formatPoints(v) }
 // nothing and returns the preview with them.
 func Apply(ctx context.Context, d *db.DB, courseID int64, f File, now time.Time) (Preview, Counts, error) {
 	var p Preview
-	err := d.InTx(ctx, func(tx *db.Queries) error {
+	// One bulk transaction: the course's data_version moves once for the
+	// whole file, not once per score by the triggers.
+	err := d.InBulkTx(ctx, courseID, func(tx *db.Queries) error {
 		var err error
 		if p, err = Plan(ctx, tx, courseID, f); err != nil || len(p.Errors) > 0 {
 			return err

@@ -235,10 +235,33 @@ func (in *ingester) read(body io.Reader, batches chan<- batch, stop <-chan struc
 
 // writeAll writes the batches as they come; on the first failure it closes
 // stop and returns the error.
-func (in *ingester) writeAll(batches <-chan batch, stop chan<- struct{}) error {
-	for b := range batches {
-		if err := in.flush(b); err != nil {
+func (in *ingester) writeAll(batches <-chan batch, stop chan<- struct{}) (err error) {
+	defer func() {
+		if err != nil {
 			close(stop)
+		}
+	}()
+	b, ok := <-batches
+	if !ok {
+		return nil
+	}
+	// The WAL is copied into the database in the background while the next
+	// batch is written, not by the writer in the commits (db.Checkpointer).
+	ctx := context.WithoutCancel(in.ctx) // to turn it back on whatever happens
+	ckpt, err := in.d.StartCheckpointer(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if serr := ckpt.Stop(ctx); err == nil {
+			err = serr
+		}
+	}()
+	for ; ok; b, ok = <-batches {
+		if err := in.flush(b); err != nil {
+			return err
+		}
+		if err := ckpt.Committed(); err != nil {
 			return err
 		}
 	}
@@ -249,27 +272,51 @@ func (in *ingester) writeAll(batches <-chan batch, stop chan<- struct{}) error {
 // assignment or student are rejected without writing; the rest is written.
 func (in *ingester) flush(b batch) error {
 	var res Result
-	write := in.d.InTx
+	// A bulk transaction: the course's data_version moves once, at the end
+	// of the batch, if it wrote anything, not once per row (as many as six
+	// a line) by the triggers.
+	write := func(fn func(*db.Queries) error) error { return in.d.InBulkTx(in.ctx, in.course, fn) }
 	if !slices.ContainsFunc(b.lines, func(l numbered) bool { return l.err == nil }) {
-		write = func(_ context.Context, fn func(*db.Queries) error) error { return fn(nil) } // only bad lines: no transaction
+		write = func(fn func(*db.Queries) error) error { return fn(nil) } // only bad lines: no transaction
 	}
-	err := write(in.ctx, func(tx *db.Queries) error {
+	// The statements run without the request's cancellation: the driver
+	// would start a goroutine per statement to watch it. The loop checks it
+	// between lines instead.
+	ctx := context.WithoutCancel(in.ctx)
+	err := write(func(tx *db.Queries) error {
 		res = Result{} // the rejections of this batch only
 		var w *db.SubmissionWriter
 		if tx != nil {
 			var err error
-			if w, err = tx.PrepareSubmissionWriter(in.ctx); err != nil {
+			if w, err = tx.PrepareSubmissionWriter(ctx); err != nil {
 				return err
 			}
 			defer w.Close()
 		}
-		r := resolver{ctx: in.ctx, tx: tx, course: in.course, assignments: map[string]any{}, students: map[string]any{}}
+		r := resolver{ctx: ctx, tx: tx, course: in.course, assignments: map[string]any{}, students: map[string]any{}}
+		var scores latestScores
+		var found map[string]db.SubmissionRef // the batch's ids sent before, then those it inserts
+		if tx != nil {
+			ids := make([]string, 0, len(b.lines))
+			for _, l := range b.lines {
+				if l.err == nil {
+					ids = append(ids, l.ID)
+				}
+			}
+			var err error
+			if found, err = w.Find(ctx, in.course, ids); err != nil {
+				return err
+			}
+		}
 		for _, l := range b.lines {
 			if l.err != nil {
 				res.Rejected = append(res.Rejected, Rejection{Line: l.n, Error: l.err.Error()})
 				continue
 			}
-			replaced, err := in.write(w, &r, &l.Line)
+			if err := in.ctx.Err(); err != nil {
+				return err
+			}
+			replaced, err := in.write(ctx, w, &r, &l.Line, found, &scores)
 			var bad lineError
 			switch {
 			case errors.As(err, &bad):
@@ -283,8 +330,16 @@ func (in *ingester) flush(b batch) error {
 				}
 			}
 		}
+		for _, s := range scores.list {
+			if err := w.Score(ctx, s); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
+	if cerr := in.ctx.Err(); err != nil && cerr != nil {
+		err = cerr // the statements failed because the transaction was cancelled
+	}
 	if err != nil {
 		return err
 	}
@@ -308,8 +363,7 @@ func (e lineError) Error() string { return string(e) }
 
 // write resolves one line and writes it, all before anything on an error of
 // the line's own.
-func (in *ingester) write(w *db.SubmissionWriter, r *resolver, l *Line) (replaced bool, err error) {
-	ctx := in.ctx
+func (in *ingester) write(ctx context.Context, w *db.SubmissionWriter, r *resolver, l *Line, found map[string]db.SubmissionRef, scores *latestScores) (replaced bool, err error) {
 	assignment, err := r.assignment(l.Assignment)
 	if err != nil {
 		return false, err
@@ -320,15 +374,14 @@ func (in *ingester) write(w *db.SubmissionWriter, r *resolver, l *Line) (replace
 	}
 	s := db.ExternalSubmission{ExternalID: l.ID, AssignmentID: assignment, UserID: student.UserID,
 		CommitSHA: l.Commit, State: l.State, SubmittedAt: l.submittedAt, Now: in.now}
-	prev, err := w.Find(ctx, in.course, l.ID)
+	prev, ok := found[l.ID]
 	var id int64
 	switch {
-	case errors.Is(err, db.ErrNotFound):
+	case !ok:
 		if id, err = w.Insert(ctx, s); err != nil {
 			return false, err
 		}
-	case err != nil:
-		return false, err
+		found[l.ID] = db.SubmissionRef{ID: id, AssignmentID: assignment, UserID: student.UserID}
 	case prev.AssignmentID != assignment || prev.UserID != student.UserID:
 		return false, lineError(fmt.Sprintf("field \"id\": %q already names another student's or assignment's submission in this course; an id names one student's work on one assignment, so send this one with a new id", l.ID))
 	default:
@@ -349,13 +402,32 @@ func (in *ingester) write(w *db.SubmissionWriter, r *resolver, l *Line) (replace
 	}
 	if l.Score != nil {
 		at := l.submittedAt
-		err := w.Score(ctx, db.Score{AssignmentID: assignment, UserID: student.UserID, Fraction: l.Score,
+		scores.set(db.Score{AssignmentID: assignment, UserID: student.UserID, Fraction: l.Score,
 			Status: db.ScoreCompleted, Late: l.Late, SubmittedAt: &at, UpdatedAt: in.now})
-		if err != nil {
-			return false, err
-		}
 	}
 	return replaced, nil
+}
+
+// latestScores are the scores a batch sets, the last line's for each
+// student and assignment: an autograder sends a student's every run, and
+// each would replace the one before, so the batch writes each score once,
+// at its end.
+type latestScores struct {
+	at   map[[2]int64]int // assignment, user → index in list
+	list []db.Score
+}
+
+func (s *latestScores) set(sc db.Score) {
+	k := [2]int64{sc.AssignmentID, sc.UserID}
+	if i, ok := s.at[k]; ok {
+		s.list[i] = sc
+		return
+	}
+	if s.at == nil {
+		s.at = map[[2]int64]int{}
+	}
+	s.at[k] = len(s.list)
+	s.list = append(s.list, sc)
 }
 
 // resolver finds assignments by key and students by email or student id,

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 
@@ -276,5 +279,153 @@ func TestIngest_brokenBodyKeepsWhatWasWritten(t *testing.T) {
 	}
 	if res, err = c.ingest(b.String()); err != nil || res.Accepted != 600 || res.Replaced != 500 {
 		t.Errorf("sent again: %+v, %v", res, err)
+	}
+}
+
+// A batch is one bulk transaction: the course's data_version moves once per
+// batch that wrote something, not once per row, and not at all for a body
+// whose lines were all rejected.
+func TestIngest_dataVersionMovesOncePerBatch(t *testing.T) {
+	c := newCourse(t)
+	var small, large strings.Builder
+	for i := range 10 { // 10 lines of 5 rows: one batch
+		small.WriteString(line(fmt.Sprint("s-", i), "hw1", "S1", fullExtra) + "\n")
+	}
+	for i := range 1000 { // 1,000 lines of 2 rows: two batches
+		large.WriteString(line(fmt.Sprint("l-", i), "hw2", "bob@school.test", `,"score":1`) + "\n")
+	}
+	for _, tt := range []struct {
+		name, body string
+		steps      int64
+	}{
+		{"one batch of 50 rows", small.String(), 1},
+		{"the same again, replacing", small.String(), 1},
+		{"two batches", large.String(), 2},
+		{"only rejected lines", line("x", "nope", "S1", "") + "\n" + `{"id":1}` + "\n", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := c.dataVersion(t)
+			if _, err := c.ingest(tt.body); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.dataVersion(t); got != before+tt.steps {
+				t.Errorf("data_version %d → %d, want %d steps", before, got, tt.steps)
+			}
+		})
+	}
+}
+
+// cancelAt is a context that cancels itself at its n-th Err call (the
+// ingest asks before each line it writes): a failure in the middle of a
+// batch, at a line the test chooses.
+type cancelAt struct {
+	context.Context
+	n     int64
+	calls atomic.Int64 // database/sql asks from a goroutine of its own too
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newCancelAt(n int64) *cancelAt {
+	return &cancelAt{Context: context.Background(), n: n, done: make(chan struct{})}
+}
+
+func (c *cancelAt) Done() <-chan struct{} { return c.done }
+
+func (c *cancelAt) Err() error {
+	if c.calls.Add(1) == c.n {
+		c.once.Do(func() { close(c.done) })
+	}
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// A batch that fails half-way (here its context is cancelled) rolls back
+// all its rows and does not move data_version; the batches before it stay.
+func TestIngest_failedBatchRollsBackItsRows(t *testing.T) {
+	var body strings.Builder
+	for i := range 1000 { // two batches of 500 lines (1,000 rows)
+		body.WriteString(line(fmt.Sprint("ok-", i), "hw1", "S1", `,"build":{"passed":true,"stdout":"x"}`) + "\n")
+	}
+	half := body.String()[:body.Len()/2]
+	// How many times writing one batch asks the context for its error.
+	probe, pc := newCancelAt(-1), newCourse(t)
+	if _, err := Ingest(probe, pc.d, pc.id, strings.NewReader(half), Options{Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	perBatch := probe.calls.Load()
+	t.Logf("writing one batch asks for the error %d times", perBatch)
+	c := newCourse(t)
+	before := c.dataVersion(t)
+	ctx := newCancelAt(perBatch + perBatch/2) // half-way through the second batch
+	res, err := Ingest(ctx, c.d, c.id, strings.NewReader(body.String()), Options{Now: testNow})
+	if !errors.Is(err, context.Canceled) || res.Accepted != 500 {
+		t.Fatalf("%d accepted, %v; want the first batch and the failure", res.Accepted, err)
+	}
+	if n := c.counts(); n.Submissions != 500 || n.BuildResults != 500 {
+		t.Errorf("counts %+v, want the first batch's 500 submissions and builds only", n)
+	}
+	if got := c.dataVersion(t); got != before+1 {
+		t.Errorf("data_version %d → %d, want one step (the first batch)", before, got)
+	}
+}
+
+// A student's runs in one body each replace the score before: the last
+// accepted line's score (and late flag) is the one that stays.
+func TestIngest_lastScoreOfABodyWins(t *testing.T) {
+	c := newCourse(t)
+	body := strings.Join([]string{
+		line("run-1", "hw1", "ada@school.test", `,"score":0.2,"late":true`),
+		line("run-2", "hw1", "S1", `,"score":0.9`),
+		line("bob-1", "hw1", "bob@school.test", `,"score":0.1`),
+		line("run-3", "hw1", "ada@school.test", `,"score":0.4,"late":true`),
+		line("run-4", "hw9", "ada@school.test", `,"score":1`), // rejected: no hw9
+		line("run-5", "hw1", "ada@school.test", ""),           // no score: keeps 0.4
+	}, "\n")
+	res, err := c.ingest(body)
+	if err != nil || res.Accepted != 5 || res.RejectedCount() != 1 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	got := map[int64]string{}
+	c.d.EachScore(context.Background(), c.id, func(s db.Score) error {
+		got[s.UserID] = fmt.Sprintf("%g late=%t", *s.Fraction, s.Late)
+		return nil
+	})
+	want := map[int64]string{c.users["ada@school.test"]: "0.4 late=true", c.users["bob@school.test"]: "0.1 late=false"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("scores %v, want %v", got, want)
+	}
+}
+
+// Any number of tests is stored, in the order sent.
+func TestIngest_manyTestsStoredInOrder(t *testing.T) {
+	c := newCourse(t)
+	for _, n := range []int{1, 8, 9, 17} {
+		var tests []string
+		for i := range n {
+			tests = append(tests, fmt.Sprintf(`{"name":"t%02d","passed":%t,"stdout":"out %d"}`, i, i%2 == 0, i))
+		}
+		id := fmt.Sprint("many-", n)
+		if res, err := c.ingest(line(id, "hw1", "S1", `,"tests":[`+strings.Join(tests, ",")+`]`)); err != nil || res.Accepted != 1 {
+			t.Fatalf("%d tests: %+v, %v", n, res, err)
+		}
+	}
+	var got []string
+	c.d.EachTestResult(context.Background(), c.id, true, func(r db.TestResultRow) error {
+		got = append(got, fmt.Sprintf("%s:%t:%s", r.Name, r.Passed, r.Stdout))
+		return nil
+	})
+	var want []string
+	for _, n := range []int{1, 8, 9, 17} {
+		for i := range n {
+			want = append(want, fmt.Sprintf("t%02d:%t:out %d", i, i%2 == 0, i))
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("test results\n%q\nwant\n%q", got, want)
 	}
 }

@@ -84,6 +84,10 @@ func Parse(line []byte, maxStdout int) (Line, error) {
 	if !utf8.Valid(line) {
 		return l, errors.New("the line is not UTF-8 text")
 	}
+	// One copy of the line, whose slices the strings of the Line are.
+	if l, ok := scanLine(string(line)); ok {
+		return l, l.check(maxStdout)
+	}
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&l); err != nil {
@@ -232,6 +236,9 @@ func (lr *lineReader) next() ([]byte, error) {
 	read := 0
 	for {
 		frag, err := lr.br.ReadSlice('\n')
+		if read == 0 && err == nil && len(frag) <= lr.max+2 {
+			return lr.line(frag), nil // the whole line in the buffer: no copy
+		}
 		read += len(frag)
 		if !lr.tooLong {
 			if len(lr.buf)+len(frag) <= lr.max+2 { // room for "\r\n"
@@ -257,11 +264,16 @@ func (lr *lineReader) next() ([]byte, error) {
 		}
 		break
 	}
+	return lr.line(lr.buf), nil
+}
+
+// line counts a line read whole and returns it without its line ending.
+func (lr *lineReader) line(b []byte) []byte {
 	lr.n++
-	line := bytes.TrimSuffix(lr.buf, []byte("\n"))
+	line := bytes.TrimSuffix(b, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))
 	if len(line) > lr.max {
 		lr.tooLong = true
 	}
-	return line, nil
+	return line
 }
