@@ -394,8 +394,13 @@ var (
 	dollarTag = regexp.MustCompile(`^\$[A-Za-z_]*\$`)
 	likeWord  = regexp.MustCompile(`(?i)\bLIKE\b`)
 	nocase    = regexp.MustCompile(`(?i)([A-Za-z_][A-Za-z_0-9.]*)\s+COLLATE\s+NOCASE\b`)
-	jsonEach  = regexp.MustCompile(`(?i)\bjson_each\((\$[0-9]+)\)`)
+	jsonEach  = regexp.MustCompile(`(?i)\bjson_each\((\$[0-9]+)\)(\s+(?:AS\s+)?([A-Za-z_][A-Za-z_0-9]*))?`)
+	indexedBy = regexp.MustCompile(`(?i)\s+INDEXED\s+BY\s+[A-Za-z_][A-Za-z_0-9]*`)
 )
+
+// sqlWords may follow json_each(?) without being its alias.
+var sqlWords = map[string]bool{"WHERE": true, "CROSS": true, "JOIN": true, "LEFT": true, "INNER": true,
+	"ON": true, "ORDER": true, "GROUP": true, "LIMIT": true, "UNION": true, "USING": true, "NATURAL": true}
 
 // jsonList is json_each($N) on PostgreSQL: the elements of a JSON array
 // as a table with one column, value. JSON null (a nil Go slice) is an empty
@@ -410,5 +415,14 @@ const jsonList = `(SELECT value::citext AS value FROM jsonb_array_elements_text(
 func rewriteCode(s string) string {
 	s = likeWord.ReplaceAllString(s, "ILIKE")
 	s = nocase.ReplaceAllString(s, "lower($1)")
-	return jsonEach.ReplaceAllString(s, jsonList)
+	// INDEXED BY is a SQLite planner hint; PostgreSQL plans for itself.
+	s = indexedBy.ReplaceAllString(s, "")
+	return jsonEach.ReplaceAllStringFunc(s, func(m string) string {
+		g := jsonEach.FindStringSubmatch(m)
+		list := strings.Replace(jsonList, "$1", g[1], -1)
+		if g[3] == "" || sqlWords[strings.ToUpper(g[3])] {
+			return list + g[2] // json_each(?) keeps its name; the word after it stays
+		}
+		return strings.TrimSuffix(list, "AS json_each") + "AS " + g[3]
+	})
 }

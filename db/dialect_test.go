@@ -58,6 +58,14 @@ func TestRebind_writesSQLiteQueriesForPostgres(t *testing.T) {
 	if got := rebind(`SELECT value FROM json_each(?)`).sql; !strings.Contains(got, "jsonb_array_elements_text(") || strings.Contains(got, "?") {
 		t.Errorf("json_each became %q", got)
 	}
+	got := rebind(`SELECT s.id FROM json_each(?) j CROSS JOIN submissions s INDEXED BY submissions_external_id WHERE s.external_id = j.value`).sql
+	if !strings.HasSuffix(got, ") AS j CROSS JOIN submissions s WHERE s.external_id = j.value") || strings.Contains(got, "INDEXED") {
+		t.Errorf("json_each with an alias and an index hint became %q", got)
+	}
+	got = rebind(`SELECT value FROM json_each(?) WHERE value <> ''`).sql
+	if !strings.HasSuffix(got, ") AS json_each WHERE value <> ''") {
+		t.Errorf("json_each before WHERE became %q", got)
+	}
 }
 
 func TestPgConn_bindsBoolsAsIntegers(t *testing.T) {
