@@ -327,7 +327,10 @@ func (im *importer) discard(stored []storedFile) {
 // inBatches streams a data file's rows into the database: it parses and
 // counts them, and every batchRows rows (or batchBytes of their text, as
 // size tells; nil for none) writes them with write in one transaction that
-// also renews the course's lease. It returns the number of rows written.
+// also renews the course's lease. The batch is a bulk write (db.InBulkTx):
+// the course's data_version moves once per batch, not once per row; the
+// course is hidden until the import's end, so nobody reads it in between.
+// It returns the number of rows written.
 func inBatches[T any](im *importer, name string, parse func(r *row) T, size func(T) int, write func(tx *db.Queries, rows []T) error) (int64, error) {
 	var batch []T
 	var bytes int
@@ -336,7 +339,7 @@ func inBatches[T any](im *importer, name string, parse func(r *row) T, size func
 		if len(batch) == 0 {
 			return nil
 		}
-		err := im.d.InTx(im.ctx, func(tx *db.Queries) error {
+		err := im.d.InBulkTx(im.ctx, im.res.CourseID, func(tx *db.Queries) error {
 			if err := write(tx, batch); err != nil {
 				return err
 			}
