@@ -101,22 +101,15 @@ func parseSubmission(r *row) db.Submission {
 func parseBuildResult(r *row) db.BuildResult {
 	r.id("id")
 	r.integer("stdout_bytes")
-	b := db.BuildResult{SubmissionID: r.id("submission_id"), Passed: r.boolean("passed"), CreatedAt: r.time("created_at")}
-	if s := r.optStr("stdout"); s != nil {
-		b.Stdout = *s
-	}
-	return b
+	return db.BuildResult{SubmissionID: r.id("submission_id"), Passed: r.boolean("passed"), CreatedAt: r.time("created_at"),
+		Stdout: r.output("stdout")}
 }
 
 func parseTestResult(r *row) db.TestResult {
 	r.id("id")
 	r.integer("stdout_bytes")
-	t := db.TestResult{SubmissionID: r.id("submission_id"), Name: r.str("name"), Passed: r.boolean("passed"),
-		Message: r.str("message"), CreatedAt: r.time("created_at")}
-	if s := r.optStr("stdout"); s != nil {
-		t.Stdout = *s
-	}
-	return t
+	return db.TestResult{SubmissionID: r.id("submission_id"), Name: r.str("name"), Passed: r.boolean("passed"),
+		Message: r.str("message"), CreatedAt: r.time("created_at"), Stdout: r.output("stdout")}
 }
 
 func parseScore(r *row) db.Score {
