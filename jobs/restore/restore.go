@@ -208,9 +208,9 @@ type importer struct {
 	owner string // of the hidden course (Options.Owner)
 
 	maxRatio int64 // Limits.MaxRatio, for each entry read
-	m       archive.Manifest
-	byName  map[string]*zip.File
-	entries map[string]archive.Entry
+	m        archive.Manifest
+	byName   map[string]*zip.File
+	entries  map[string]archive.Entry
 
 	// what the check found, for the insert
 	checked bool // the check passed: the data files are verified, valid JSON
