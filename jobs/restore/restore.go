@@ -47,6 +47,7 @@ const (
 const (
 	batchRows    = 500
 	batchBytes   = 2 << 20
+	batchesAhead = 1 // parsed and waiting while one is written
 	restoreLease = 10 * time.Minute
 )
 
@@ -236,20 +237,38 @@ func (im *importer) open(name string) (*archive.EntryReader, error) {
 	return er, nil
 }
 
-// table streams a data file's rows through parse and then fn, checking
-// for cancellation and reporting progress as it goes. The first read of
-// each file (by check) is also its verification: if a row is refused, the
-// rest of the file is read, so damaged bytes are reported as damaged rather
-// than as a bad row (as archive.VerifyEntry does), and at the end the number
-// of rows must be the manifest's.
+// table streams a data file's rows through parse and then fn (readRows),
+// reporting progress as it goes.
 func table[T any](im *importer, name string, parse func(r *row) T, fn func(r *row, v T) error) error {
+	n := 0
+	return readRows(im, im.ctx, name, parse, func(r *row, v T) error {
+		if err := fn(r, v); err != nil {
+			return err
+		}
+		if n++; n%256 == 0 {
+			im.report(false)
+		}
+		return nil
+	})
+}
+
+// readRows streams a data file's rows through parse and then fn, checking
+// ctx every few hundred rows. The entry is decompressed and hashed ahead,
+// on a goroutine of its own (readAhead). The first read of each file (by
+// check) is also its verification: if a row is refused, the rest of the
+// file is read, so damaged bytes are reported as damaged rather than as a
+// bad row (as archive.VerifyEntry does), and at the end the number of rows
+// must be the manifest's. readRows reports no progress: inBatches runs it
+// on a goroutine of its own.
+func readRows[T any](im *importer, ctx context.Context, name string, parse func(r *row) T, fn func(r *row, v T) error) error {
 	er, err := im.open(name)
 	if err != nil {
 		return err
 	}
 	defer er.Close()
+	ahead := readAhead(er)
 	var n int64
-	err = eachRow(name, er, im.checked, func(r *row) error {
+	err = eachRow(name, ahead, im.checked, func(r *row) error {
 		v := parse(r)
 		if r.err != nil {
 			return r.err
@@ -258,14 +277,12 @@ func table[T any](im *importer, name string, parse func(r *row) T, fn func(r *ro
 			return err
 		}
 		if n++; n%256 == 0 {
-			if err := im.ctx.Err(); err != nil {
-				return err
-			}
-			im.report(false)
+			return ctx.Err()
 		}
 		return nil
 	})
-	if err != nil && !im.checked && im.ctx.Err() == nil {
+	ahead.Close()
+	if err != nil && !im.checked && ctx.Err() == nil {
 		er.Finish() // the bytes decide first
 	}
 	switch {
@@ -342,22 +359,54 @@ func (im *importer) discard(stored []storedFile) {
 	}
 }
 
-// inBatches streams a data file's rows into the database: it parses and
-// counts them, and every batchRows rows (or batchBytes of their text, as
-// size tells; nil for none) writes them with write in one transaction that
-// also renews the course's lease. The batch is a bulk write (db.InBulkTx):
-// the course's data_version moves once per batch, not once per row; the
-// course is hidden until the import's end, so nobody reads it in between.
-// It returns the number of rows written.
+// inBatches streams a data file's rows into the database: every batchRows
+// rows (or batchBytes of their text, as size tells; nil for none) it writes
+// them with write in one transaction that also renews the course's lease.
+// The batch is a bulk write (db.InBulkTx): the course's data_version moves
+// once per batch, not once per row; the course is hidden until the import's
+// end, so nobody reads it in between. The rows are read and parsed on a
+// goroutine of their own, a batch ahead of the writing (batchesAhead), so
+// reading the archive runs beside SQLite. It returns the number of rows
+// written.
 func inBatches[T any](im *importer, name string, parse func(r *row) T, size func(T) int, write func(tx *db.Queries, rows []T) error) (int64, error) {
-	var batch []T
-	var bytes int
-	var written int64
-	flush := func() error {
-		if len(batch) == 0 {
+	ctx, cancel := context.WithCancel(im.ctx)
+	defer cancel()
+	full := make(chan []T, batchesAhead)
+	var readErr error
+	go func() {
+		defer close(full)
+		var batch []T
+		var bytes int
+		send := func() error {
+			select {
+			case full <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch, bytes = make([]T, 0, batchRows), 0
 			return nil
 		}
-		err := im.d.InBulkTx(im.ctx, im.res.CourseID, func(tx *db.Queries) error {
+		readErr = readRows(im, ctx, name, parse, func(_ *row, v T) error {
+			batch = append(batch, v)
+			if size != nil {
+				bytes += size(v)
+			}
+			if len(batch) >= batchRows || bytes >= batchBytes {
+				return send()
+			}
+			return nil
+		})
+		if readErr == nil && len(batch) > 0 {
+			readErr = send()
+		}
+	}()
+	var written int64
+	var err error
+	for batch := range full {
+		if err != nil {
+			continue // until the reader stops
+		}
+		err = im.d.InBulkTx(im.ctx, im.res.CourseID, func(tx *db.Queries) error {
 			if err := write(tx, batch); err != nil {
 				return err
 			}
@@ -367,25 +416,18 @@ func inBatches[T any](im *importer, name string, parse func(r *row) T, size func
 			}
 			return err
 		})
+		if err != nil {
+			cancel()
+			continue
+		}
 		written += int64(len(batch))
-		batch, bytes = batch[:0], 0
-		return err
+		im.done += int64(len(batch))
+		im.report(true)
 	}
-	err := table(im, name, parse, func(_ *row, v T) error {
-		batch = append(batch, v)
-		im.done++
-		if size != nil {
-			bytes += size(v)
-		}
-		if len(batch) >= batchRows || bytes >= batchBytes {
-			return flush()
-		}
-		return nil
-	})
-	if err == nil {
-		err = flush()
+	if err != nil {
+		return written, err
 	}
-	return written, err
+	return written, readErr
 }
 
 // RemoveAbandoned removes the hidden courses of imports that died (their
