@@ -207,7 +207,7 @@ func (r *row) optTime(name string) *time.Time {
 // with an error if its bytes differ from what the manifest declares.
 //
 // Rows are cut out of the stream by their brackets and quotes (archive.RowScanner),
-// then each is checked as JSON once (json.Valid) and split into its fields
+// then each is checked as JSON once (validJSON) and split into its fields
 // (splitObject): one validation per byte instead of the several a
 // json.Decoder and json.Unmarshal into a map take. The check pass's read is
 // the data file's only JSON validation (openArchive leaves data files to it).
@@ -237,7 +237,7 @@ func eachRow(name string, src io.Reader, checked bool, fn func(r *row) error) er
 		if raw[0] != '{' {
 			return bad(r.line, "want an object")
 		}
-		if !checked && !json.Valid(raw) {
+		if !checked && !validJSON(raw) {
 			var m map[string]json.RawMessage
 			err := json.Unmarshal(raw, &m)
 			var se *json.SyntaxError

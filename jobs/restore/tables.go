@@ -364,11 +364,17 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.Code, res.Name, res.Term = code, im.course.Name, im.course.Term
 	courseID := res.CourseID
 
+	// The rows of a batch are written without the import's cancellation:
+	// with it, the driver watches the context on a goroutine of its own for
+	// each statement, which costs more than the insert. inBatches checks it
+	// between batches, and a batch is some tens of milliseconds.
+	rowCtx := context.WithoutCancel(ctx)
+
 	im.note("Writing periods")
 	periods := map[int64]int64{}
 	res.Periods, err = inBatches(im, "data/periods.json", parsePeriod, nil, func(tx *db.Queries, rows []periodRow) error {
 		for _, p := range rows {
-			id, err := tx.InsertPeriod(ctx, db.Period{CourseID: courseID, Name: p.Name, Position: int(p.Position)})
+			id, err := tx.InsertPeriod(rowCtx, db.Period{CourseID: courseID, Name: p.Name, Position: int(p.Position)})
 			if err != nil {
 				return err
 			}
@@ -398,7 +404,7 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	assignments := map[int64]int64{}
 	res.Assignments, err = inBatches(im, "data/assignments.json", parseAssignment, nil, func(tx *db.Queries, rows []assignmentRow) error {
 		for _, a := range rows {
-			id, err := tx.InsertAssignment(ctx, db.Assignment{CourseID: courseID, Name: a.Name, Kind: a.Kind,
+			id, err := tx.InsertAssignment(rowCtx, db.Assignment{CourseID: courseID, Name: a.Name, Kind: a.Kind,
 				Position: int(a.Position), OpensAt: a.OpensAt, DueAt: a.DueAt, Points: a.Points, Key: a.Key})
 			if err != nil {
 				return err
@@ -414,10 +420,10 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	im.note("Writing submissions")
 	submissions := map[int64]int64{}
 	res.Submissions, err = inBatches(im, "data/submissions.json", parseSubmission, nil, func(tx *db.Queries, rows []db.Submission) error {
-		return eachPrepared(ctx, tx.PrepareInsertSubmission, rows, func(ins *db.SubmissionInsert, s db.Submission) (err error) {
+		return eachPrepared(rowCtx, tx.PrepareInsertSubmission, rows, func(ins *db.SubmissionInsert, s db.Submission) (err error) {
 			old := s.ID
 			s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
-			submissions[old], err = ins.Exec(ctx, s)
+			submissions[old], err = ins.Exec(rowCtx, s)
 			return err
 		})
 	})
@@ -429,9 +435,9 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.BuildResults, err = inBatches(im, "data/build_results.json", parseBuildResult,
 		func(b db.BuildResult) int { return len(b.Stdout) },
 		func(tx *db.Queries, rows []db.BuildResult) error {
-			return eachPrepared(ctx, tx.PrepareInsertBuildResult, rows, func(ins *db.BuildResultInsert, b db.BuildResult) error {
+			return eachPrepared(rowCtx, tx.PrepareInsertBuildResult, rows, func(ins *db.BuildResultInsert, b db.BuildResult) error {
 				b.SubmissionID = submissions[b.SubmissionID]
-				_, err := ins.Exec(ctx, b)
+				_, err := ins.Exec(rowCtx, b)
 				return err
 			})
 		})
@@ -443,9 +449,9 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.TestResults, err = inBatches(im, "data/test_results.json", parseTestResult,
 		func(t db.TestResult) int { return len(t.Stdout) + len(t.Message) },
 		func(tx *db.Queries, rows []db.TestResult) error {
-			return eachPrepared(ctx, tx.PrepareInsertTestResult, rows, func(ins *db.TestResultInsert, t db.TestResult) error {
+			return eachPrepared(rowCtx, tx.PrepareInsertTestResult, rows, func(ins *db.TestResultInsert, t db.TestResult) error {
 				t.SubmissionID = submissions[t.SubmissionID]
-				_, err := ins.Exec(ctx, t)
+				_, err := ins.Exec(rowCtx, t)
 				return err
 			})
 		})
@@ -455,9 +461,9 @@ func (im *importer) insert(code string, stored []storedFile) error {
 
 	im.note("Writing scores")
 	res.Scores, err = inBatches(im, "data/scores.json", parseScore, nil, func(tx *db.Queries, rows []db.Score) error {
-		return eachPrepared(ctx, tx.PrepareInsertScore, rows, func(ins *db.ScoreInsert, s db.Score) error {
+		return eachPrepared(rowCtx, tx.PrepareInsertScore, rows, func(ins *db.ScoreInsert, s db.Score) error {
 			s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
-			_, err := ins.Exec(ctx, s)
+			_, err := ins.Exec(rowCtx, s)
 			return err
 		})
 	})
@@ -506,7 +512,7 @@ func eachPrepared[S io.Closer, T any](ctx context.Context, prepare func(context.
 // insertMember adds one member, matching an existing user by email or
 // creating one (noted, so an import that dies takes it away again).
 func (im *importer) insertMember(tx *db.Queries, m memberRow, users, periods map[int64]int64) error {
-	ctx, res := im.ctx, &im.res
+	ctx, res := context.WithoutCancel(im.ctx), &im.res // see rowCtx in insert
 	u, err := tx.UserByEmail(ctx, m.Email)
 	switch {
 	case errors.Is(err, db.ErrNotFound):
