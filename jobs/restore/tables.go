@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -420,12 +419,14 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	im.note("Writing submissions")
 	submissions := map[int64]int64{}
 	res.Submissions, err = inBatches(im, "data/submissions.json", parseSubmission, nil, func(tx *db.Queries, rows []db.Submission) error {
-		return eachPrepared(rowCtx, tx.PrepareInsertSubmission, rows, func(ins *db.SubmissionInsert, s db.Submission) (err error) {
-			old := s.ID
-			s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
-			submissions[old], err = ins.Exec(rowCtx, s)
-			return err
-		})
+		for i := range rows {
+			rows[i].AssignmentID, rows[i].UserID = assignments[rows[i].AssignmentID], users[rows[i].UserID]
+		}
+		ids, err := tx.InsertSubmissions(rowCtx, rows)
+		for i, id := range ids {
+			submissions[rows[i].ID] = id
+		}
+		return err
 	})
 	if err != nil {
 		return err
@@ -435,11 +436,10 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.BuildResults, err = inBatches(im, "data/build_results.json", parseBuildResult,
 		func(b db.BuildResult) int { return len(b.Stdout) },
 		func(tx *db.Queries, rows []db.BuildResult) error {
-			return eachPrepared(rowCtx, tx.PrepareInsertBuildResult, rows, func(ins *db.BuildResultInsert, b db.BuildResult) error {
-				b.SubmissionID = submissions[b.SubmissionID]
-				_, err := ins.Exec(rowCtx, b)
-				return err
-			})
+			for i := range rows {
+				rows[i].SubmissionID = submissions[rows[i].SubmissionID]
+			}
+			return tx.InsertBuildResults(rowCtx, rows)
 		})
 	if err != nil {
 		return err
@@ -449,11 +449,10 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.TestResults, err = inBatches(im, "data/test_results.json", parseTestResult,
 		func(t db.TestResult) int { return len(t.Stdout) + len(t.Message) },
 		func(tx *db.Queries, rows []db.TestResult) error {
-			return eachPrepared(rowCtx, tx.PrepareInsertTestResult, rows, func(ins *db.TestResultInsert, t db.TestResult) error {
-				t.SubmissionID = submissions[t.SubmissionID]
-				_, err := ins.Exec(rowCtx, t)
-				return err
-			})
+			for i := range rows {
+				rows[i].SubmissionID = submissions[rows[i].SubmissionID]
+			}
+			return tx.InsertTestResults(rowCtx, rows)
 		})
 	if err != nil {
 		return err
@@ -461,11 +460,10 @@ func (im *importer) insert(code string, stored []storedFile) error {
 
 	im.note("Writing scores")
 	res.Scores, err = inBatches(im, "data/scores.json", parseScore, nil, func(tx *db.Queries, rows []db.Score) error {
-		return eachPrepared(rowCtx, tx.PrepareInsertScore, rows, func(ins *db.ScoreInsert, s db.Score) error {
-			s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
-			_, err := ins.Exec(rowCtx, s)
-			return err
-		})
+		for i := range rows {
+			rows[i].AssignmentID, rows[i].UserID = assignments[rows[i].AssignmentID], users[rows[i].UserID]
+		}
+		return tx.InsertScores(rowCtx, rows)
 	})
 	if err != nil {
 		return err
@@ -492,21 +490,6 @@ func (im *importer) insert(code string, stored []storedFile) error {
 		}
 		return tx.FinishRestore(ctx, courseID)
 	})
-}
-
-// eachPrepared prepares an insert, runs fn with it on each row, and closes it.
-func eachPrepared[S io.Closer, T any](ctx context.Context, prepare func(context.Context) (S, error), rows []T, fn func(S, T) error) error {
-	ins, err := prepare(ctx)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
-	for _, r := range rows {
-		if err := fn(ins, r); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // insertMember adds one member, matching an existing user by email or
