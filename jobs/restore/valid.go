@@ -52,14 +52,9 @@ func validValue(b []byte, i, depth int) (int, bool) {
 			if i, ok = validValue(b, skipSpace(b, i+1), depth); !ok {
 				return i, false
 			}
-			i = skipSpace(b, i)
-			switch {
-			case i < len(b) && b[i] == ',':
-				i = skipSpace(b, i+1)
-			case i < len(b) && b[i] == '}':
-				return i + 1, true
-			default:
-				return i, false
+			var more bool
+			if i, more, ok = nextItem(b, i, '}'); !more {
+				return i, ok
 			}
 		}
 	case c == '[':
@@ -75,14 +70,9 @@ func validValue(b []byte, i, depth int) (int, bool) {
 			if i, ok = validValue(b, i, depth); !ok {
 				return i, false
 			}
-			i = skipSpace(b, i)
-			switch {
-			case i < len(b) && b[i] == ',':
-				i = skipSpace(b, i+1)
-			case i < len(b) && b[i] == ']':
-				return i + 1, true
-			default:
-				return i, false
+			var more bool
+			if i, more, ok = nextItem(b, i, ']'); !more {
+				return i, ok
 			}
 		}
 	case c == '"':
@@ -97,6 +87,19 @@ func validValue(b []byte, i, depth int) (int, bool) {
 		return validLiteral(b, i, "null")
 	}
 	return i, false
+}
+
+// nextItem moves past what follows an object member or array element: a
+// comma and the white space after it (more), or the closing byte.
+func nextItem(b []byte, i int, closing byte) (next int, more, ok bool) {
+	i = skipSpace(b, i)
+	switch {
+	case i < len(b) && b[i] == ',':
+		return skipSpace(b, i+1), true, true
+	case i < len(b) && b[i] == closing:
+		return i + 1, false, true
+	}
+	return i, false, false
 }
 
 func validLiteral(b []byte, i int, lit string) (int, bool) {
