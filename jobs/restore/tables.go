@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"coursevault/db"
@@ -254,9 +255,24 @@ func (im *importer) check() error {
 		return bad(r, "submission_id", "no submission with id %d in data/submissions.json", id)
 	}
 
-	im.note("Checking data/build_results.json")
+	// The two largest files, which only refer to submissions, are read side
+	// by side: the test results on a goroutine of their own (readRows, which
+	// reports no progress), the build results here.
+	im.note("Checking data/build_results.json and data/test_results.json")
+	testsCtx, stopTests := context.WithCancel(im.ctx)
+	defer stopTests()
+	var tests sync.WaitGroup
+	var testsErr error
+	tests.Go(func() {
+		testsErr = readRows(im, testsCtx, "data/test_results.json", parseTestResult, func(r *row, t db.TestResult) error {
+			if !submissions[t.SubmissionID] {
+				return missingSubmission(r, t.SubmissionID)
+			}
+			return nil
+		})
+	})
 	built := map[int64]bool{}
-	if err := table(im, "data/build_results.json", parseBuildResult, func(r *row, b db.BuildResult) error {
+	err := table(im, "data/build_results.json", parseBuildResult, func(r *row, b db.BuildResult) error {
 		switch {
 		case !submissions[b.SubmissionID]:
 			return missingSubmission(r, b.SubmissionID)
@@ -265,21 +281,18 @@ func (im *importer) check() error {
 		}
 		built[b.SubmissionID] = true
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
+		stopTests() // the first file's error is the one reported
+	}
+	tests.Wait()
+	if err == nil {
+		err = testsErr
+	}
+	if err != nil {
 		return err
 	}
-	built = nil
-
-	im.note("Checking data/test_results.json")
-	if err := table(im, "data/test_results.json", parseTestResult, func(r *row, t db.TestResult) error {
-		if !submissions[t.SubmissionID] {
-			return missingSubmission(r, t.SubmissionID)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	submissions = nil
+	built, submissions = nil, nil
 
 	im.note("Checking data/scores.json")
 	scored := map[[2]int64]bool{}
@@ -301,7 +314,7 @@ func (im *importer) check() error {
 	im.note("Checking data/static_files.json")
 	paths := map[string]bool{}
 	var staticBytes int64
-	err := table(im, "data/static_files.json", parseStaticFile, func(r *row, sf staticFileRow) error {
+	err = table(im, "data/static_files.json", parseStaticFile, func(r *row, sf staticFileRow) error {
 		clean, err := files.CleanStaticPath(sf.Path)
 		if err != nil {
 			return bad(r, "path", "%q is not a safe relative path", sf.Path)
