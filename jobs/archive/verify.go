@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"strings"
@@ -63,132 +64,196 @@ func Verify(r io.ReaderAt, size int64) (Manifest, error) {
 // treats the archive as hostile: entry names must be clean relative paths,
 // entry count and declared sizes are capped, and every entry is read with a
 // limit of its declared size (zip headers are never trusted), failing fast on
-// a compression ratio only a bomb reaches.
+// a compression ratio only a bomb reaches. It is VerifyListing, then
+// VerifyEntry on every entry.
 func VerifyLimits(r io.ReaderAt, size int64, lim Limits) (Manifest, error) {
+	m, byName, err := VerifyListing(r, size, lim)
+	if err != nil {
+		return Manifest{}, err
+	}
+	for _, e := range m.Entries {
+		if err := VerifyEntry(byName[e.Path], e, lim.MaxRatio); err != nil {
+			return Manifest{}, err
+		}
+	}
+	return m, nil
+}
+
+// VerifyListing does the checks of VerifyLimits that read no entry but
+// manifest.json: the zip directory, the names, the limits, the format
+// version, and that the manifest and the archive list the same entries, the
+// data files among them. It returns the manifest and the archive's files by
+// name (manifest.json included); the entries' bytes are left to VerifyEntry,
+// or to a reader that streams them once through OpenEntry and checks them as
+// VerifyEntry does.
+func VerifyListing(r io.ReaderAt, size int64, lim Limits) (Manifest, map[string]*zip.File, error) {
 	// Count entries from the end record before archive/zip allocates one
 	// struct per central directory record.
 	if n, err := declaredEntries(r, size); err == nil && n > uint64(lim.MaxEntries) {
-		return Manifest{}, fmt.Errorf("archive: %d entries, more than the %d allowed", n, lim.MaxEntries)
+		return Manifest{}, nil, fmt.Errorf("archive: %d entries, more than the %d allowed", n, lim.MaxEntries)
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are checked below, with the name in the message
-		return Manifest{}, fmt.Errorf("archive: not a readable zip file: %w", err)
+		return Manifest{}, nil, fmt.Errorf("archive: not a readable zip file: %w", err)
 	}
 	if len(zr.File) > lim.MaxEntries {
-		return Manifest{}, fmt.Errorf("archive: %d entries, more than the %d allowed", len(zr.File), lim.MaxEntries)
+		return Manifest{}, nil, fmt.Errorf("archive: %d entries, more than the %d allowed", len(zr.File), lim.MaxEntries)
 	}
 	byName := make(map[string]*zip.File, len(zr.File))
 	for _, f := range zr.File {
 		if err := checkEntryName(f.Name); err != nil {
-			return Manifest{}, fmt.Errorf("archive: %w", err)
+			return Manifest{}, nil, fmt.Errorf("archive: %w", err)
 		}
 		if byName[f.Name] != nil {
-			return Manifest{}, fmt.Errorf("archive: entry %s appears twice", f.Name)
+			return Manifest{}, nil, fmt.Errorf("archive: entry %s appears twice", f.Name)
 		}
 		byName[f.Name] = f
 	}
 
 	mf := byName[ManifestName]
 	if mf == nil {
-		return Manifest{}, fmt.Errorf("archive: %s is missing: this is not a coursevault archive, or it was cut short", ManifestName)
+		return Manifest{}, nil, fmt.Errorf("archive: %s is missing: this is not a coursevault archive, or it was cut short", ManifestName)
 	}
 	raw, err := readLimited(mf, lim.MaxManifestBytes, lim.MaxRatio)
 	if err != nil {
-		return Manifest{}, fmt.Errorf("archive: read %s: %w", ManifestName, err)
+		return Manifest{}, nil, fmt.Errorf("archive: read %s: %w", ManifestName, err)
 	}
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&m); err != nil {
-		return Manifest{}, fmt.Errorf("archive: %s is not valid: %w", ManifestName, err)
+		return Manifest{}, nil, fmt.Errorf("archive: %s is not valid: %w", ManifestName, err)
 	}
 	if m.FormatVersion < MinFormatVersion || m.FormatVersion > FormatVersion {
-		return Manifest{}, fmt.Errorf("archive: format version %d; this coursevault reads versions %d to %d", m.FormatVersion, MinFormatVersion, FormatVersion)
+		return Manifest{}, nil, fmt.Errorf("archive: format version %d; this coursevault reads versions %d to %d", m.FormatVersion, MinFormatVersion, FormatVersion)
 	}
 
 	var total int64
 	listed := make(map[string]bool, len(m.Entries))
 	for _, e := range m.Entries {
 		if err := checkEntryName(e.Path); err != nil {
-			return Manifest{}, fmt.Errorf("archive: manifest: %w", err)
+			return Manifest{}, nil, fmt.Errorf("archive: manifest: %w", err)
 		}
 		if e.Path == ManifestName || listed[e.Path] {
-			return Manifest{}, fmt.Errorf("archive: manifest lists %s twice or lists itself", e.Path)
+			return Manifest{}, nil, fmt.Errorf("archive: manifest lists %s twice or lists itself", e.Path)
 		}
 		if e.Bytes < 0 {
-			return Manifest{}, fmt.Errorf("archive: manifest: entry %s has a negative size", e.Path)
+			return Manifest{}, nil, fmt.Errorf("archive: manifest: entry %s has a negative size", e.Path)
 		}
 		listed[e.Path] = true
 		total += e.Bytes
 		if total > lim.MaxTotalBytes || total < 0 {
-			return Manifest{}, fmt.Errorf("archive: entries add up to more than the %d bytes allowed", lim.MaxTotalBytes)
+			return Manifest{}, nil, fmt.Errorf("archive: entries add up to more than the %d bytes allowed", lim.MaxTotalBytes)
 		}
 		if byName[e.Path] == nil {
-			return Manifest{}, fmt.Errorf("archive: entry %s is listed in the manifest but missing from the archive", e.Path)
+			return Manifest{}, nil, fmt.Errorf("archive: entry %s is listed in the manifest but missing from the archive", e.Path)
 		}
 	}
 	for _, f := range zr.File {
 		if f.Name != ManifestName && !listed[f.Name] {
-			return Manifest{}, fmt.Errorf("archive: entry %s is not listed in the manifest (added after the archive was made?)", f.Name)
+			return Manifest{}, nil, fmt.Errorf("archive: entry %s is not listed in the manifest (added after the archive was made?)", f.Name)
 		}
 	}
 	for _, name := range DataFiles {
 		if !listed[name] {
-			return Manifest{}, fmt.Errorf("archive: data file %s is missing", name)
+			return Manifest{}, nil, fmt.Errorf("archive: data file %s is missing", name)
 		}
 	}
-
-	for _, e := range m.Entries {
-		if err := verifyEntry(byName[e.Path], e, lim.MaxRatio); err != nil {
-			return Manifest{}, fmt.Errorf("archive: entry %s: %w", e.Path, err)
-		}
-	}
-	return m, nil
+	return m, byName, nil
 }
 
-// verifyEntry reads one entry (at most its declared size plus one byte),
-// hashing it and, for data files, parsing it as it streams by.
-func verifyEntry(f *zip.File, want Entry, maxRatio int64) error {
-	rc, raw, err := openEntry(f)
+// VerifyEntry reads one entry through OpenEntry, and checks data files
+// (data/*.json) as they stream by: a JSON array of objects with the rows the
+// manifest says. The bytes decide first, so a damaged entry is reported as
+// damaged rather than as bad JSON.
+func VerifyEntry(f *zip.File, want Entry, maxRatio int64) error {
+	er, err := OpenEntry(f, want, maxRatio)
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
-	h := sha256.New()
-	cr := &countingReader{r: io.LimitReader(rc, want.Bytes+1), h: h, raw: raw, maxRatio: maxRatio}
-	// Data files are parsed as they stream by; the hash decides first, so a
-	// damaged entry is reported as damaged rather than as bad JSON.
+	defer er.Close()
 	var jsonErr error
 	var rows int64
 	isData := strings.HasPrefix(want.Path, "data/") && strings.HasSuffix(want.Path, ".json")
 	if isData {
-		rows, jsonErr = countJSONRows(bufio.NewReaderSize(cr, 64<<10))
-		if errors.Is(jsonErr, errBomb) {
-			return jsonErr
-		}
+		rows, jsonErr = countJSONRows(bufio.NewReaderSize(er, 64<<10))
 	}
-	if _, err := io.Copy(io.Discard, cr); err != nil {
-		if errors.Is(err, errBomb) {
-			return err
-		}
-		return fmt.Errorf("damaged: %w", err)
-	}
-	if cr.n != want.Bytes {
-		if cr.n > want.Bytes {
-			return fmt.Errorf("longer than the %d bytes the manifest says", want.Bytes)
-		}
-		return fmt.Errorf("%d bytes, manifest says %d", cr.n, want.Bytes)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want.SHA256 {
-		return fmt.Errorf("sha256 %s, manifest says %s: the content was changed or damaged", got, want.SHA256)
+	if err := er.Finish(); err != nil {
+		return err
 	}
 	if jsonErr != nil {
-		return fmt.Errorf("not a JSON array of objects: %w", jsonErr)
+		return fmt.Errorf("archive: entry %s: not a JSON array of objects: %w", want.Path, jsonErr)
 	}
 	if isData && rows != want.Rows {
-		return fmt.Errorf("%d rows, manifest says %d", rows, want.Rows)
+		return fmt.Errorf("archive: entry %s: %d rows, manifest says %d", want.Path, rows, want.Rows)
 	}
 	return nil
 }
+
+// EntryReader streams one entry's bytes and checks them against its
+// manifest entry as they pass: it reads at most the declared size plus one
+// byte, stops an entry whose output outgrows its compressed input as only a
+// bomb's does, and fails at the end unless the size and sha256 are the
+// manifest's. Its errors name the entry; once it failed it keeps failing.
+type EntryReader struct {
+	want Entry
+	rc   io.ReadCloser
+	cr   countingReader
+	h    hash.Hash
+	err  error
+}
+
+// OpenEntry opens f, listed in the manifest as want, for reading through
+// an EntryReader; maxRatio is Limits.MaxRatio.
+func OpenEntry(f *zip.File, want Entry, maxRatio int64) (*EntryReader, error) {
+	rc, raw, err := openEntry(f)
+	if err != nil {
+		return nil, fmt.Errorf("archive: entry %s: %w", want.Path, err)
+	}
+	e := &EntryReader{want: want, rc: rc, h: sha256.New()}
+	e.cr = countingReader{r: io.LimitReader(rc, want.Bytes+1), h: e.h, raw: raw, maxRatio: maxRatio}
+	return e, nil
+}
+
+func (e *EntryReader) Read(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.cr.Read(p)
+	switch {
+	case errors.Is(err, errBomb):
+	case e.cr.n > e.want.Bytes:
+		err = fmt.Errorf("longer than the %d bytes the manifest says", e.want.Bytes)
+	case err == io.EOF && e.cr.n != e.want.Bytes:
+		err = fmt.Errorf("%d bytes, manifest says %d", e.cr.n, e.want.Bytes)
+	case err == io.EOF:
+		if got := hex.EncodeToString(e.h.Sum(nil)); got != e.want.SHA256 {
+			err = fmt.Errorf("sha256 %s, manifest says %s: the content was changed or damaged", got, e.want.SHA256)
+		} else {
+			return n, io.EOF
+		}
+	case err != nil:
+		err = fmt.Errorf("damaged: %w", err)
+	default:
+		return n, nil
+	}
+	e.err = fmt.Errorf("archive: entry %s: %w", e.want.Path, err)
+	return n, e.err
+}
+
+// Finish reads what is left of the entry and returns its error, if any:
+// nil means every byte was the manifest's.
+func (e *EntryReader) Finish() error {
+	io.Copy(io.Discard, e)
+	return e.err
+}
+
+// Err returns the error the entry's bytes failed with so far (nil if none):
+// its reader's errors pass through JSON scanners and callbacks as they are,
+// and this tells them apart.
+func (e *EntryReader) Err() error { return e.err }
+
+// Close releases the decompressor.
+func (e *EntryReader) Close() error { return e.rc.Close() }
 
 var errBomb = errors.New("compression ratio too high (zip bomb?)")
 

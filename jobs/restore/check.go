@@ -3,43 +3,39 @@ package restore
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
+	"slices"
 
 	"coursevault/jobs/archive"
 )
 
-// openArchive runs archive.VerifyLimits (format version, names, sizes,
-// checksums, entry count, total size, compression ratio, data files being
-// JSON arrays of objects) and then refuses what it does not look at: entries
+// openArchive runs archive.VerifyListing (format version, names, entry
+// count, total size) and refuses what the import does not look at: entries
 // that are not regular files (symlinks, devices, directories), whatever
-// their names, since an extracting tool would create them as such.
-func openArchive(r io.ReaderAt, size int64, lim archive.Limits) (*zip.Reader, archive.Manifest, error) {
-	m, err := archive.VerifyLimits(r, size, lim)
+// their names, since an extracting tool would create them as such. Then it
+// reads every entry but the data files with archive.VerifyEntry (sizes,
+// checksums, compression ratio): the data files are verified by the check
+// pass as it reads them (importer.table), which saves reading them once more.
+func openArchive(r io.ReaderAt, size int64, lim archive.Limits) (archive.Manifest, map[string]*zip.File, error) {
+	m, byName, err := archive.VerifyListing(r, size, lim)
 	if err != nil {
 		if v, app, ok := peekVersion(r, size, lim); ok && v > archive.FormatVersion {
-			return nil, archive.Manifest{}, fmt.Errorf("%w: the archive is format version %d (made by coursevault %s); this coursevault reads versions up to %d: import it with a newer coursevault",
+			return archive.Manifest{}, nil, fmt.Errorf("%w: the archive is format version %d (made by coursevault %s); this coursevault reads versions up to %d: import it with a newer coursevault",
 				ErrNewerFormat, v, orUnknown(app), archive.FormatVersion)
 		}
-		return nil, archive.Manifest{}, err
+		return archive.Manifest{}, nil, err
 	}
-	// VerifyLimits has bounded the entry count and checked every name, so
-	// archive/zip's directory parsing is safe; ErrInsecurePath is its view of
-	// names that were already accepted.
-	zr, err := zip.NewReader(r, size)
-	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return nil, archive.Manifest{}, fmt.Errorf("archive: not a readable zip file: %w", err)
+	names := []string{archive.ManifestName}
+	for _, e := range m.Entries {
+		names = append(names, e.Path)
 	}
-	for _, f := range zr.File {
-		if mode := f.Mode(); !mode.IsRegular() {
+	for _, name := range names {
+		if mode := byName[name].Mode(); !mode.IsRegular() {
 			what := "not a regular file"
 			switch {
 			case mode&fs.ModeSymlink != 0:
@@ -47,10 +43,18 @@ func openArchive(r io.ReaderAt, size int64, lim archive.Limits) (*zip.Reader, ar
 			case mode.IsDir():
 				what = "a directory"
 			}
-			return nil, archive.Manifest{}, fmt.Errorf("archive: entry %s is %s; archives hold regular files only", f.Name, what)
+			return archive.Manifest{}, nil, fmt.Errorf("archive: entry %s is %s; archives hold regular files only", name, what)
 		}
 	}
-	return zr, m, nil
+	for _, e := range m.Entries {
+		if slices.Contains(archive.DataFiles, e.Path) {
+			continue
+		}
+		if err := archive.VerifyEntry(byName[e.Path], e, lim.MaxRatio); err != nil {
+			return archive.Manifest{}, nil, err
+		}
+	}
+	return m, byName, nil
 }
 
 func orUnknown(s string) string {
@@ -131,61 +135,3 @@ func fewEntries(r io.ReaderAt, size int64, max int) bool {
 	n := binary.LittleEndian.Uint16(buf[i+10:])
 	return n != 0xffff && int(n) <= max
 }
-
-// entryReader reads one entry a second time, after VerifyLimits, and fails
-// at its end if its bytes are not the ones the manifest declares: the file
-// behind the io.ReaderAt may have changed since it was verified.
-type entryReader struct {
-	name string
-	r    io.Reader
-	c    io.Closer
-	h    hash.Hash
-	n    int64
-	want archive.Entry
-	err  error
-}
-
-// openEntry opens f, listed in the manifest as want. Like VerifyLimits it
-// decompresses itself (Store or Deflate only) and reads at most the declared
-// size plus one byte; the sha256 covers every byte, so the CRC is not needed.
-func openEntry(f *zip.File, want archive.Entry) (*entryReader, error) {
-	raw, err := f.OpenRaw()
-	if err != nil {
-		return nil, fmt.Errorf("archive: entry %s: %w", f.Name, err)
-	}
-	var rc io.ReadCloser
-	switch f.Method {
-	case zip.Store:
-		rc = io.NopCloser(raw)
-	case zip.Deflate:
-		rc = flate.NewReader(raw)
-	default:
-		return nil, fmt.Errorf("archive: entry %s: compression method %d is not one this format uses", f.Name, f.Method)
-	}
-	return &entryReader{name: f.Name, r: io.LimitReader(rc, want.Bytes+1), c: rc, h: sha256.New(), want: want}, nil
-}
-
-func (e *entryReader) Read(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.r.Read(p)
-	e.h.Write(p[:n])
-	e.n += int64(n)
-	switch {
-	case e.n > e.want.Bytes:
-		e.err = fmt.Errorf("archive: entry %s grew past the %d bytes the manifest says since it was checked", e.name, e.want.Bytes)
-		return 0, e.err
-	case err == io.EOF:
-		if e.n != e.want.Bytes || hex.EncodeToString(e.h.Sum(nil)) != e.want.SHA256 {
-			e.err = fmt.Errorf("archive: entry %s changed since it was checked (size or sha256 differs from the manifest)", e.name)
-			return 0, e.err
-		}
-	case err != nil:
-		e.err = fmt.Errorf("archive: entry %s: damaged: %w", e.name, err)
-		return n, e.err
-	}
-	return n, err
-}
-
-func (e *entryReader) Close() error { return e.c.Close() }

@@ -158,6 +158,30 @@ func TestImport_refusesBadArchivesAndChangesNothing(t *testing.T) {
 			want: `entry data/periods.json: not a JSON array of objects`,
 		},
 		{
+			name: "more rows than the manifest says",
+			make: func(t *testing.T) []byte {
+				u := unpack(t, good)
+				for i, e := range u.manifest.Entries {
+					if e.Path == "data/scores.json" {
+						u.manifest.Entries[i].Rows--
+					}
+				}
+				return u.pack(t)
+			},
+			want: `^archive: entry data/scores.json: \d+ rows, manifest says \d+$`,
+		},
+		{
+			name: "output that is not a string",
+			make: func(t *testing.T) []byte {
+				u := unpack(t, good)
+				u.editLine(t, "data/test_results.json", 2, func(l string) string {
+					return regexp.MustCompile(`"stdout":"[^"]*"`).ReplaceAllString(l, `"stdout":42`)
+				})
+				return u.pack(t)
+			},
+			want: `^data/test_results.json line 2: field "stdout": want a string or null$`,
+		},
+		{
 			name: "a reference to a missing assignment",
 			make: func(t *testing.T) []byte {
 				u := unpack(t, good)

@@ -47,6 +47,7 @@ const (
 const (
 	batchRows    = 500
 	batchBytes   = 2 << 20
+	batchesAhead = 1 // parsed and waiting while one is written
 	restoreLease = 10 * time.Minute
 )
 
@@ -105,10 +106,12 @@ func (e codeTaken) Error() string {
 func (e codeTaken) Is(target error) bool { return target == ErrCodeTaken }
 
 // Import restores the archive in r (size bytes) as a new course. Before
-// writing anything it verifies the archive (archive.VerifyLimits: format
-// version, names, sizes, checksums, bomb limits; then no links or special
-// entries) and reads every data file once, checking each row's shape and
-// every reference. Then it stores the static files' bytes (pending, see
+// writing anything it verifies the archive (what archive.VerifyLimits checks:
+// format version, names, sizes, checksums, bomb limits, data files being
+// JSON arrays of objects with the rows the manifest says; then no links or
+// special entries) and reads every data file once, checking each row's shape
+// and every reference; the data files' verification is done by that same
+// read (see openArchive). Then it stores the static files' bytes (pending, see
 // PendingOwnerType) and writes the rows in batches into a hidden course,
 // shown by the last transaction. If anything fails the course and the stored
 // files are deleted again and nothing remains; if the process dies, the
@@ -127,17 +130,13 @@ func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, siz
 	if owner == "" {
 		owner = "one-off " + rand.Text()
 	}
-	im := &importer{ctx: ctx, d: d, fs: fs, opts: opts, now: now.UTC(), owner: owner}
+	im := &importer{ctx: ctx, d: d, fs: fs, opts: opts, now: now.UTC(), owner: owner, maxRatio: lim.MaxRatio}
 	im.note("Checking the archive")
-	zr, m, err := openArchive(r, size, lim)
+	m, byName, err := openArchive(r, size, lim)
 	if err != nil {
 		return Result{}, refusal{err}
 	}
-	im.m, im.res.Manifest = m, m
-	im.byName = make(map[string]*zip.File, len(zr.File))
-	for _, f := range zr.File {
-		im.byName[f.Name] = f
-	}
+	im.m, im.res.Manifest, im.byName = m, m, byName
 	im.entries = make(map[string]archive.Entry, len(m.Entries))
 	for _, e := range m.Entries {
 		im.entries[e.Path] = e
@@ -188,9 +187,17 @@ func (im *importer) refuse(err error) error {
 	return fmt.Errorf("restore: %w", err)
 }
 
-// errArchive marks entry read failures found after verification (the file
-// changed underneath, a broken deflate stream).
+// errArchive marks what reading an entry found wrong with the archive's
+// bytes (see archiveError).
 var errArchive = errors.New("archive")
+
+// archiveError is an archive error found while reading an entry (damaged,
+// changed since it was checked, a bomb, a wrong row count); it reads as err
+// and matches errArchive.
+type archiveError struct{ err error }
+
+func (e archiveError) Error() string   { return e.err.Error() }
+func (e archiveError) Unwrap() []error { return []error{errArchive, e.err} }
 
 // importer is the state of one Import.
 type importer struct {
@@ -201,12 +208,13 @@ type importer struct {
 	now   time.Time
 	owner string // of the hidden course (Options.Owner)
 
-	m       archive.Manifest
-	byName  map[string]*zip.File
-	entries map[string]archive.Entry
+	maxRatio int64 // Limits.MaxRatio, for each entry read
+	m        archive.Manifest
+	byName   map[string]*zip.File
+	entries  map[string]archive.Entry
 
 	// what the check found, for the insert
-	checked bool // the check passed: the data files are valid JSON
+	checked bool // the check passed: the data files are verified, valid JSON
 	course  courseRow
 	statics []staticFileRow
 
@@ -215,29 +223,52 @@ type importer struct {
 	stage       string
 }
 
-// open opens a listed entry for a second read.
-func (im *importer) open(name string) (*entryReader, error) {
+// open opens a listed entry, its bytes checked against the manifest as
+// they are read (archive.EntryReader).
+func (im *importer) open(name string) (*archive.EntryReader, error) {
 	f, e := im.byName[name], im.entries[name]
 	if f == nil {
-		return nil, fmt.Errorf("%w: entry %s is missing", errArchive, name)
+		return nil, archiveError{fmt.Errorf("archive: entry %s is missing", name)}
 	}
-	er, err := openEntry(f, e)
+	er, err := archive.OpenEntry(f, e, im.maxRatio)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errArchive, err)
+		return nil, archiveError{err}
 	}
 	return er, nil
 }
 
-// table streams a data file's rows through parse and then fn, checking
-// for cancellation and reporting progress as it goes.
+// table streams a data file's rows through parse and then fn (readRows),
+// reporting progress as it goes.
 func table[T any](im *importer, name string, parse func(r *row) T, fn func(r *row, v T) error) error {
+	n := 0
+	return readRows(im, im.ctx, name, parse, func(r *row, v T) error {
+		if err := fn(r, v); err != nil {
+			return err
+		}
+		if n++; n%256 == 0 {
+			im.report(false)
+		}
+		return nil
+	})
+}
+
+// readRows streams a data file's rows through parse and then fn, checking
+// ctx every few hundred rows. The entry is decompressed and hashed ahead,
+// on a goroutine of its own (readAhead). The first read of each file (by
+// check) is also its verification: if a row is refused, the rest of the
+// file is read, so damaged bytes are reported as damaged rather than as a
+// bad row (as archive.VerifyEntry does), and at the end the number of rows
+// must be the manifest's. readRows reports no progress: inBatches runs it
+// on a goroutine of its own.
+func readRows[T any](im *importer, ctx context.Context, name string, parse func(r *row) T, fn func(r *row, v T) error) error {
 	er, err := im.open(name)
 	if err != nil {
 		return err
 	}
 	defer er.Close()
-	n := 0
-	err = eachRow(name, er, im.checked, func(r *row) error {
+	ahead := readAhead(er)
+	var n int64
+	err = eachRow(name, ahead, im.checked, func(r *row) error {
 		v := parse(r)
 		if r.err != nil {
 			return r.err
@@ -246,15 +277,19 @@ func table[T any](im *importer, name string, parse func(r *row) T, fn func(r *ro
 			return err
 		}
 		if n++; n%256 == 0 {
-			if err := im.ctx.Err(); err != nil {
-				return err
-			}
-			im.report(false)
+			return ctx.Err()
 		}
 		return nil
 	})
-	if er.err != nil {
-		return fmt.Errorf("%w: %w", errArchive, er.err)
+	ahead.Close()
+	if err != nil && !im.checked && ctx.Err() == nil {
+		er.Finish() // the bytes decide first
+	}
+	switch {
+	case er.Err() != nil:
+		return archiveError{er.Err()}
+	case err == nil && !im.checked && n != im.entries[name].Rows:
+		return archiveError{fmt.Errorf("archive: entry %s: %d rows, manifest says %d", name, n, im.entries[name].Rows)}
 	}
 	return err
 }
@@ -291,8 +326,8 @@ func (im *importer) storeStatic() ([]storedFile, error) {
 			Filename: sf.Filename, ContentType: sf.ContentType, CreatedBy: im.opts.By, TTL: PendingTTL,
 		}, er)
 		er.Close()
-		if er.err != nil {
-			err = fmt.Errorf("%w: %w", errArchive, er.err)
+		if er.Err() != nil {
+			err = archiveError{er.Err()}
 		}
 		if err != nil {
 			return stored, fmt.Errorf("static file %s: %w", sf.Path, err)
@@ -324,19 +359,54 @@ func (im *importer) discard(stored []storedFile) {
 	}
 }
 
-// inBatches streams a data file's rows into the database: it parses and
-// counts them, and every batchRows rows (or batchBytes of their text, as
-// size tells; nil for none) writes them with write in one transaction that
-// also renews the course's lease. It returns the number of rows written.
+// inBatches streams a data file's rows into the database: every batchRows
+// rows (or batchBytes of their text, as size tells; nil for none) it writes
+// them with write in one transaction that also renews the course's lease.
+// The batch is a bulk write (db.InBulkTx): the course's data_version moves
+// once per batch, not once per row; the course is hidden until the import's
+// end, so nobody reads it in between. The rows are read and parsed on a
+// goroutine of their own, a batch ahead of the writing (batchesAhead), so
+// reading the archive runs beside SQLite. It returns the number of rows
+// written.
 func inBatches[T any](im *importer, name string, parse func(r *row) T, size func(T) int, write func(tx *db.Queries, rows []T) error) (int64, error) {
-	var batch []T
-	var bytes int
-	var written int64
-	flush := func() error {
-		if len(batch) == 0 {
+	ctx, cancel := context.WithCancel(im.ctx)
+	defer cancel()
+	full := make(chan []T, batchesAhead)
+	var readErr error
+	go func() {
+		defer close(full)
+		var batch []T
+		var bytes int
+		send := func() error {
+			select {
+			case full <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch, bytes = make([]T, 0, batchRows), 0
 			return nil
 		}
-		err := im.d.InTx(im.ctx, func(tx *db.Queries) error {
+		readErr = readRows(im, ctx, name, parse, func(_ *row, v T) error {
+			batch = append(batch, v)
+			if size != nil {
+				bytes += size(v)
+			}
+			if len(batch) >= batchRows || bytes >= batchBytes {
+				return send()
+			}
+			return nil
+		})
+		if readErr == nil && len(batch) > 0 {
+			readErr = send()
+		}
+	}()
+	var written int64
+	var err error
+	for batch := range full {
+		if err != nil {
+			continue // until the reader stops
+		}
+		err = im.d.InBulkTx(im.ctx, im.res.CourseID, func(tx *db.Queries) error {
 			if err := write(tx, batch); err != nil {
 				return err
 			}
@@ -346,25 +416,18 @@ func inBatches[T any](im *importer, name string, parse func(r *row) T, size func
 			}
 			return err
 		})
+		if err != nil {
+			cancel()
+			continue
+		}
 		written += int64(len(batch))
-		batch, bytes = batch[:0], 0
-		return err
+		im.done += int64(len(batch))
+		im.report(true)
 	}
-	err := table(im, name, parse, func(_ *row, v T) error {
-		batch = append(batch, v)
-		im.done++
-		if size != nil {
-			bytes += size(v)
-		}
-		if len(batch) >= batchRows || bytes >= batchBytes {
-			return flush()
-		}
-		return nil
-	})
-	if err == nil {
-		err = flush()
+	if err != nil {
+		return written, err
 	}
-	return written, err
+	return written, readErr
 }
 
 // RemoveAbandoned removes the hidden courses of imports that died (their

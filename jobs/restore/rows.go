@@ -14,15 +14,22 @@ import (
 
 // ShapeError says which row and field of a data file is wrong, and how:
 // `data/scores.json line 12: field "fraction": want a number or null`.
-// Field is "" when the whole row (or file) is wrong.
+// Field is "" when the whole row (or file) is wrong. Syntax marks a file
+// that is not a JSON array of objects at all, worded as archive.VerifyEntry
+// words it: `archive: entry data/scores.json: not a JSON array of objects:
+// line 12: the file ends too early`.
 type ShapeError struct {
 	File    string
 	Line    int
 	Field   string
 	Problem string
+	Syntax  bool
 }
 
 func (e *ShapeError) Error() string {
+	if e.Syntax {
+		return fmt.Sprintf("archive: entry %s: not a JSON array of objects: line %d: %s", e.File, e.Line, e.Problem)
+	}
 	if e.Field == "" {
 		return fmt.Sprintf("%s line %d: %s", e.File, e.Line, e.Problem)
 	}
@@ -37,6 +44,9 @@ type row struct {
 	line int
 	f    map[string]json.RawMessage
 	err  error
+	// checking is set on the check pass's read, which only looks at
+	// output's type: its value (kilobytes of stdout a row) is not kept.
+	checking bool
 }
 
 func (r *row) fail(field, problem string) {
@@ -141,6 +151,21 @@ func (r *row) optStr(name string) *string {
 	return &v
 }
 
+// output is build or test output: a string, absent when the archive was
+// made without it (read as "").
+func (r *row) output(name string) string {
+	if r.checking {
+		if v, ok := r.f[name]; ok && len(v) > 0 && v[0] != '"' && string(v) != "null" {
+			r.fail(name, "want a string or null")
+		}
+		return ""
+	}
+	if s := r.optStr(name); s != nil {
+		return *s
+	}
+	return ""
+}
+
 func (r *row) boolean(name string) bool {
 	var v bool
 	r.decode(name, "true or false", false, &v)
@@ -182,25 +207,26 @@ func (r *row) optTime(name string) *time.Time {
 // with an error if its bytes differ from what the manifest declares.
 //
 // Rows are cut out of the stream by their brackets and quotes (archive.RowScanner),
-// then each is checked as JSON once (json.Valid) and split into its fields
+// then each is checked as JSON once (validJSON) and split into its fields
 // (splitObject): one validation per byte instead of the several a
-// json.Decoder and json.Unmarshal into a map take. With checked, the bytes
-// were validated before (by the check pass) and src ends with an error
-// unless they are the same ones (sha256): the validation is not repeated,
-// and a row that changed meanwhile fails at that end.
+// json.Decoder and json.Unmarshal into a map take. The check pass's read is
+// the data file's only JSON validation (openArchive leaves data files to it).
+// With checked, the bytes were validated before (by the check pass) and src
+// ends with an error unless they are the same ones (sha256): the validation
+// is not repeated, and a row that changed meanwhile fails at that end.
 func eachRow(name string, src io.Reader, checked bool, fn func(r *row) error) error {
 	lr := &lineReader{r: src}
 	sc := archive.NewRowScanner(lr)
-	bad := func(off int64, problem string) error {
-		return &ShapeError{File: name, Line: lr.lineAt(off), Problem: problem}
+	bad := func(line int, problem string) error {
+		return &ShapeError{File: name, Line: line, Problem: problem, Syntax: true}
 	}
-	r := &row{file: name, f: map[string]json.RawMessage{}}
+	r := &row{file: name, f: map[string]json.RawMessage{}, checking: !checked}
 	for {
 		raw, start, err := sc.Next()
 		var pe *archive.ScanError
 		switch {
 		case errors.As(err, &pe):
-			return bad(pe.Off, pe.Problem)
+			return bad(lr.lineAt(pe.Off), pe.Problem)
 		case err != nil:
 			return err
 		case raw == nil:
@@ -209,19 +235,19 @@ func eachRow(name string, src io.Reader, checked bool, fn func(r *row) error) er
 		r.line, r.err = lr.lineAt(start), nil
 		clear(r.f)
 		if raw[0] != '{' {
-			return &ShapeError{File: name, Line: r.line, Problem: "want an object"}
+			return bad(r.line, "want an object")
 		}
-		if !checked && !json.Valid(raw) {
+		if !checked && !validJSON(raw) {
 			var m map[string]json.RawMessage
 			err := json.Unmarshal(raw, &m)
 			var se *json.SyntaxError
 			if errors.As(err, &se) {
-				return bad(start+se.Offset, jsonProblem(err))
+				return bad(lr.lineAt(start+se.Offset), jsonProblem(err))
 			}
-			return &ShapeError{File: name, Line: r.line, Problem: "want an object: " + jsonProblem(err)}
+			return bad(r.line, "want an object: "+jsonProblem(err))
 		}
 		if err := splitObject(raw, r.f); err != nil {
-			return &ShapeError{File: name, Line: r.line, Problem: "want an object: " + jsonProblem(err)}
+			return bad(r.line, "want an object: "+jsonProblem(err))
 		}
 		if err := fn(r); err != nil {
 			return err

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"coursevault/db"
@@ -101,22 +101,15 @@ func parseSubmission(r *row) db.Submission {
 func parseBuildResult(r *row) db.BuildResult {
 	r.id("id")
 	r.integer("stdout_bytes")
-	b := db.BuildResult{SubmissionID: r.id("submission_id"), Passed: r.boolean("passed"), CreatedAt: r.time("created_at")}
-	if s := r.optStr("stdout"); s != nil {
-		b.Stdout = *s
-	}
-	return b
+	return db.BuildResult{SubmissionID: r.id("submission_id"), Passed: r.boolean("passed"), CreatedAt: r.time("created_at"),
+		Stdout: r.output("stdout")}
 }
 
 func parseTestResult(r *row) db.TestResult {
 	r.id("id")
 	r.integer("stdout_bytes")
-	t := db.TestResult{SubmissionID: r.id("submission_id"), Name: r.str("name"), Passed: r.boolean("passed"),
-		Message: r.str("message"), CreatedAt: r.time("created_at")}
-	if s := r.optStr("stdout"); s != nil {
-		t.Stdout = *s
-	}
-	return t
+	return db.TestResult{SubmissionID: r.id("submission_id"), Name: r.str("name"), Passed: r.boolean("passed"),
+		Message: r.str("message"), CreatedAt: r.time("created_at"), Stdout: r.output("stdout")}
 }
 
 func parseScore(r *row) db.Score {
@@ -262,9 +255,24 @@ func (im *importer) check() error {
 		return bad(r, "submission_id", "no submission with id %d in data/submissions.json", id)
 	}
 
-	im.note("Checking data/build_results.json")
+	// The two largest files, which only refer to submissions, are read side
+	// by side: the test results on a goroutine of their own (readRows, which
+	// reports no progress), the build results here.
+	im.note("Checking data/build_results.json and data/test_results.json")
+	testsCtx, stopTests := context.WithCancel(im.ctx)
+	defer stopTests()
+	var tests sync.WaitGroup
+	var testsErr error
+	tests.Go(func() {
+		testsErr = readRows(im, testsCtx, "data/test_results.json", parseTestResult, func(r *row, t db.TestResult) error {
+			if !submissions[t.SubmissionID] {
+				return missingSubmission(r, t.SubmissionID)
+			}
+			return nil
+		})
+	})
 	built := map[int64]bool{}
-	if err := table(im, "data/build_results.json", parseBuildResult, func(r *row, b db.BuildResult) error {
+	err := table(im, "data/build_results.json", parseBuildResult, func(r *row, b db.BuildResult) error {
 		switch {
 		case !submissions[b.SubmissionID]:
 			return missingSubmission(r, b.SubmissionID)
@@ -273,21 +281,18 @@ func (im *importer) check() error {
 		}
 		built[b.SubmissionID] = true
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
+		stopTests() // the first file's error is the one reported
+	}
+	tests.Wait()
+	if err == nil {
+		err = testsErr
+	}
+	if err != nil {
 		return err
 	}
-	built = nil
-
-	im.note("Checking data/test_results.json")
-	if err := table(im, "data/test_results.json", parseTestResult, func(r *row, t db.TestResult) error {
-		if !submissions[t.SubmissionID] {
-			return missingSubmission(r, t.SubmissionID)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	submissions = nil
+	built, submissions = nil, nil
 
 	im.note("Checking data/scores.json")
 	scored := map[[2]int64]bool{}
@@ -309,7 +314,7 @@ func (im *importer) check() error {
 	im.note("Checking data/static_files.json")
 	paths := map[string]bool{}
 	var staticBytes int64
-	err := table(im, "data/static_files.json", parseStaticFile, func(r *row, sf staticFileRow) error {
+	err = table(im, "data/static_files.json", parseStaticFile, func(r *row, sf staticFileRow) error {
 		clean, err := files.CleanStaticPath(sf.Path)
 		if err != nil {
 			return bad(r, "path", "%q is not a safe relative path", sf.Path)
@@ -371,11 +376,17 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.Code, res.Name, res.Term = code, im.course.Name, im.course.Term
 	courseID := res.CourseID
 
+	// The rows of a batch are written without the import's cancellation:
+	// with it, the driver watches the context on a goroutine of its own for
+	// each statement, which costs more than the insert. inBatches checks it
+	// between batches, and a batch is some tens of milliseconds.
+	rowCtx := context.WithoutCancel(ctx)
+
 	im.note("Writing periods")
 	periods := map[int64]int64{}
 	res.Periods, err = inBatches(im, "data/periods.json", parsePeriod, nil, func(tx *db.Queries, rows []periodRow) error {
 		for _, p := range rows {
-			id, err := tx.InsertPeriod(ctx, db.Period{CourseID: courseID, Name: p.Name, Position: int(p.Position)})
+			id, err := tx.InsertPeriod(rowCtx, db.Period{CourseID: courseID, Name: p.Name, Position: int(p.Position)})
 			if err != nil {
 				return err
 			}
@@ -405,7 +416,7 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	assignments := map[int64]int64{}
 	res.Assignments, err = inBatches(im, "data/assignments.json", parseAssignment, nil, func(tx *db.Queries, rows []assignmentRow) error {
 		for _, a := range rows {
-			id, err := tx.InsertAssignment(ctx, db.Assignment{CourseID: courseID, Name: a.Name, Kind: a.Kind,
+			id, err := tx.InsertAssignment(rowCtx, db.Assignment{CourseID: courseID, Name: a.Name, Kind: a.Kind,
 				Position: int(a.Position), OpensAt: a.OpensAt, DueAt: a.DueAt, Points: a.Points, Key: a.Key})
 			if err != nil {
 				return err
@@ -421,12 +432,14 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	im.note("Writing submissions")
 	submissions := map[int64]int64{}
 	res.Submissions, err = inBatches(im, "data/submissions.json", parseSubmission, nil, func(tx *db.Queries, rows []db.Submission) error {
-		return eachPrepared(ctx, tx.PrepareInsertSubmission, rows, func(ins *db.SubmissionInsert, s db.Submission) (err error) {
-			old := s.ID
-			s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
-			submissions[old], err = ins.Exec(ctx, s)
-			return err
-		})
+		for i := range rows {
+			rows[i].AssignmentID, rows[i].UserID = assignments[rows[i].AssignmentID], users[rows[i].UserID]
+		}
+		ids, err := tx.InsertSubmissions(rowCtx, rows)
+		for i, id := range ids {
+			submissions[rows[i].ID] = id
+		}
+		return err
 	})
 	if err != nil {
 		return err
@@ -436,11 +449,10 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.BuildResults, err = inBatches(im, "data/build_results.json", parseBuildResult,
 		func(b db.BuildResult) int { return len(b.Stdout) },
 		func(tx *db.Queries, rows []db.BuildResult) error {
-			return eachPrepared(ctx, tx.PrepareInsertBuildResult, rows, func(ins *db.BuildResultInsert, b db.BuildResult) error {
-				b.SubmissionID = submissions[b.SubmissionID]
-				_, err := ins.Exec(ctx, b)
-				return err
-			})
+			for i := range rows {
+				rows[i].SubmissionID = submissions[rows[i].SubmissionID]
+			}
+			return tx.InsertBuildResults(rowCtx, rows)
 		})
 	if err != nil {
 		return err
@@ -450,11 +462,10 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	res.TestResults, err = inBatches(im, "data/test_results.json", parseTestResult,
 		func(t db.TestResult) int { return len(t.Stdout) + len(t.Message) },
 		func(tx *db.Queries, rows []db.TestResult) error {
-			return eachPrepared(ctx, tx.PrepareInsertTestResult, rows, func(ins *db.TestResultInsert, t db.TestResult) error {
-				t.SubmissionID = submissions[t.SubmissionID]
-				_, err := ins.Exec(ctx, t)
-				return err
-			})
+			for i := range rows {
+				rows[i].SubmissionID = submissions[rows[i].SubmissionID]
+			}
+			return tx.InsertTestResults(rowCtx, rows)
 		})
 	if err != nil {
 		return err
@@ -462,11 +473,10 @@ func (im *importer) insert(code string, stored []storedFile) error {
 
 	im.note("Writing scores")
 	res.Scores, err = inBatches(im, "data/scores.json", parseScore, nil, func(tx *db.Queries, rows []db.Score) error {
-		return eachPrepared(ctx, tx.PrepareInsertScore, rows, func(ins *db.ScoreInsert, s db.Score) error {
-			s.AssignmentID, s.UserID = assignments[s.AssignmentID], users[s.UserID]
-			_, err := ins.Exec(ctx, s)
-			return err
-		})
+		for i := range rows {
+			rows[i].AssignmentID, rows[i].UserID = assignments[rows[i].AssignmentID], users[rows[i].UserID]
+		}
+		return tx.InsertScores(rowCtx, rows)
 	})
 	if err != nil {
 		return err
@@ -495,25 +505,10 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	})
 }
 
-// eachPrepared prepares an insert, runs fn with it on each row, and closes it.
-func eachPrepared[S io.Closer, T any](ctx context.Context, prepare func(context.Context) (S, error), rows []T, fn func(S, T) error) error {
-	ins, err := prepare(ctx)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
-	for _, r := range rows {
-		if err := fn(ins, r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // insertMember adds one member, matching an existing user by email or
 // creating one (noted, so an import that dies takes it away again).
 func (im *importer) insertMember(tx *db.Queries, m memberRow, users, periods map[int64]int64) error {
-	ctx, res := im.ctx, &im.res
+	ctx, res := context.WithoutCancel(im.ctx), &im.res // see rowCtx in insert
 	u, err := tx.UserByEmail(ctx, m.Email)
 	switch {
 	case errors.Is(err, db.ErrNotFound):

@@ -1,0 +1,113 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// Multi-row inserts of a course's autograded work, for a bulk write (an
+// archive import's batch): one statement per bulkRows rows instead of one per
+// row. Each INSERT statement runs in a statement transaction of its own, with
+// its cursors opened and closed, and goes through database/sql and the driver
+// once; for rows of a few hundred bytes to a few KiB that overhead is as large
+// as the insert itself. Use them inside InBulkTx.
+
+// bulkRows is the most rows one statement inserts (7 columns × 64 rows stays
+// far below SQLite's 32766 parameters).
+const bulkRows = 64
+
+// insertRows inserts n rows with `head VALUES (?, ...), ...`, bulkRows rows a
+// statement; row appends row i's cols values to args.
+func (q *Queries) insertRows(ctx context.Context, what, head string, cols, n int, row func(args []any, i int) []any) error {
+	var stmt *sql.Stmt // for stmtRows rows
+	var stmtRows int
+	defer func() {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}()
+	args := make([]any, 0, cols*bulkRows)
+	for start := 0; start < n; start += bulkRows {
+		k := min(bulkRows, n-start)
+		if k != stmtRows {
+			if stmt != nil {
+				stmt.Close()
+			}
+			one := "(?" + strings.Repeat(", ?", cols-1) + ")"
+			var err error
+			if stmt, err = q.q.PrepareContext(ctx, head+" VALUES "+one+strings.Repeat(", "+one, k-1)); err != nil {
+				return fmt.Errorf("db: prepare insert of %s: %w", what, err)
+			}
+			stmtRows = k
+		}
+		args = args[:0]
+		for i := start; i < start+k; i++ {
+			args = row(args, i)
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("db: insert %d %s: %w", k, what, err)
+		}
+	}
+	return nil
+}
+
+// InsertSubmissions inserts rows (their ID ignored) and returns their new
+// ids, in order. The ids follow the table's largest, as SQLite would choose
+// them one by one; the write transaction makes them this one's.
+func (q *Queries) InsertSubmissions(ctx context.Context, rows []Submission) ([]int64, error) {
+	var last int64
+	if err := q.q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM submissions`).Scan(&last); err != nil {
+		return nil, fmt.Errorf("db: largest submission id: %w", err)
+	}
+	ids := make([]int64, len(rows))
+	for i := range ids {
+		ids[i] = last + 1 + int64(i)
+	}
+	err := q.insertRows(ctx, "submissions", `
+		INSERT INTO submissions (id, assignment_id, user_id, commit_sha, state, created_at, updated_at, external_id)`, 8, len(rows),
+		func(args []any, i int) []any {
+			s := rows[i]
+			return append(args, ids[i], s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.CreatedAt.UTC(), s.UpdatedAt.UTC(), nullKey(s.ExternalID))
+		})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// InsertBuildResults inserts rows (their ID ignored).
+func (q *Queries) InsertBuildResults(ctx context.Context, rows []BuildResult) error {
+	return q.insertRows(ctx, "build results", `
+		INSERT INTO build_results (submission_id, passed, stdout, created_at)`, 4, len(rows),
+		func(args []any, i int) []any {
+			b := rows[i]
+			return append(args, b.SubmissionID, b.Passed, b.Stdout, b.CreatedAt.UTC())
+		})
+}
+
+// InsertTestResults inserts rows (their ID ignored).
+func (q *Queries) InsertTestResults(ctx context.Context, rows []TestResult) error {
+	return q.insertRows(ctx, "test results", `
+		INSERT INTO test_results (submission_id, name, passed, message, stdout, created_at)`, 6, len(rows),
+		func(args []any, i int) []any {
+			t := rows[i]
+			return append(args, t.SubmissionID, t.Name, t.Passed, t.Message, t.Stdout, t.CreatedAt.UTC())
+		})
+}
+
+// InsertScores inserts rows (their ID ignored). A second score for the same
+// student and assignment fails with a unique violation.
+func (q *Queries) InsertScores(ctx context.Context, rows []Score) error {
+	return q.insertRows(ctx, "scores", `
+		INSERT INTO scores (assignment_id, user_id, fraction, status, late, submitted_at, updated_at)`, 7, len(rows),
+		func(args []any, i int) []any {
+			s := rows[i]
+			var fraction any
+			if s.Fraction != nil {
+				fraction = *s.Fraction
+			}
+			return append(args, s.AssignmentID, s.UserID, fraction, s.Status, s.Late, nullTime(s.SubmittedAt), s.UpdatedAt.UTC())
+		})
+}

@@ -1,0 +1,77 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// The multi-row inserts write what the one-row ones write, over more rows
+// than one statement takes, and InsertSubmissions returns each row's id.
+func TestCourseDataBulk_insertsEveryRowWithItsID(t *testing.T) {
+	d := openTest(t)
+	ctx := context.Background()
+	courseID, aID, uID := courseDataFixture(t, d)
+	at := time.Date(2025, 3, 2, 10, 30, 0, 0, time.UTC)
+	half := 0.5
+	const n = 2*bulkRows + 3
+	var subs []Submission
+	for i := range n {
+		subs = append(subs, Submission{AssignmentID: aID, UserID: uID, CommitSHA: fmt.Sprint("sha", i), State: SubmissionPassed,
+			CreatedAt: at, UpdatedAt: at, ExternalID: fmt.Sprint("ext-", i)})
+	}
+	var ids []int64
+	err := d.InBulkTx(ctx, courseID, func(tx *Queries) error {
+		// One inserted the usual way first: the ids follow it.
+		first, err := tx.PrepareInsertSubmission(ctx)
+		if err != nil {
+			return err
+		}
+		defer first.Close()
+		if _, err := first.Exec(ctx, Submission{AssignmentID: aID, UserID: uID, CommitSHA: "first", State: SubmissionQueued, CreatedAt: at, UpdatedAt: at}); err != nil {
+			return err
+		}
+		if ids, err = tx.InsertSubmissions(ctx, subs); err != nil {
+			return err
+		}
+		var builds []BuildResult
+		var tests []TestResult
+		for i, id := range ids {
+			builds = append(builds, BuildResult{SubmissionID: id, Passed: i%2 == 0, Stdout: fmt.Sprint("build ", i), CreatedAt: at})
+			tests = append(tests, TestResult{SubmissionID: id, Name: "t", Passed: true, Message: "ok", Stdout: fmt.Sprint("test ", i), CreatedAt: at})
+		}
+		if err := tx.InsertBuildResults(ctx, builds); err != nil {
+			return err
+		}
+		if err := tx.InsertTestResults(ctx, tests); err != nil {
+			return err
+		}
+		return tx.InsertScores(ctx, []Score{{AssignmentID: aID, UserID: uID, Fraction: &half, Status: ScoreCompleted, SubmittedAt: &at, UpdatedAt: at}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != n {
+		t.Fatalf("%d ids, want %d", len(ids), n)
+	}
+	for i, id := range ids {
+		var sha, ext, build, test string
+		err := d.q.QueryRowContext(ctx, `
+			SELECT s.commit_sha, s.external_id, b.stdout, r.stdout FROM submissions s
+			JOIN build_results b ON b.submission_id = s.id JOIN test_results r ON r.submission_id = s.id
+			WHERE s.id = ?`, id).Scan(&sha, &ext, &build, &test)
+		if err != nil || sha != fmt.Sprint("sha", i) || ext != fmt.Sprint("ext-", i) || build != fmt.Sprint("build ", i) || test != fmt.Sprint("test ", i) {
+			t.Fatalf("submission %d (id %d): %q %q %q %q, %v", i, id, sha, ext, build, test, err)
+		}
+	}
+	var fraction sql.NullFloat64
+	var submitted sql.NullTime
+	if err := d.q.QueryRowContext(ctx, `SELECT fraction, submitted_at FROM scores`).Scan(&fraction, &submitted); err != nil {
+		t.Fatal(err)
+	}
+	if fraction.Float64 != 0.5 || !submitted.Time.Equal(at) {
+		t.Errorf("score fraction %v submitted %v", fraction, submitted)
+	}
+}
