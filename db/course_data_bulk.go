@@ -74,6 +74,13 @@ func (q *Queries) InsertSubmissions(ctx context.Context, rows []Submission) ([]i
 	if err != nil {
 		return nil, err
 	}
+	if q.dialect == dialectPostgres && len(ids) > 0 {
+		// Ids given explicitly leave PostgreSQL's identity sequence behind;
+		// it must not hand them out again.
+		if _, err := q.q.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('submissions', 'id'), ?)`, ids[len(ids)-1]); err != nil {
+			return nil, fmt.Errorf("db: move the submission id sequence: %w", err)
+		}
+	}
 	return ids, nil
 }
 

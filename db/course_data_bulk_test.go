@@ -74,4 +74,18 @@ func TestCourseDataBulk_insertsEveryRowWithItsID(t *testing.T) {
 	if fraction.Float64 != 0.5 || !submitted.Time.Equal(at) {
 		t.Errorf("score fraction %v submitted %v", fraction, submitted)
 	}
+	// A submission added the usual way afterwards gets an id of its own
+	// (on PostgreSQL the identity sequence must have moved past the ids).
+	err = d.InTx(ctx, func(tx *Queries) error {
+		ins, err := tx.PrepareInsertSubmission(ctx)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		_, err = ins.Exec(ctx, Submission{AssignmentID: aID, UserID: uID, CommitSHA: "after", State: SubmissionQueued, CreatedAt: at, UpdatedAt: at})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("a submission after the bulk insert: %v", err)
+	}
 }
