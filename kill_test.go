@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -82,8 +83,15 @@ func vaultRun(t testing.TB, args ...string) string {
 // bearer token of the demo's course admin.
 func vaultDemo(t testing.TB, dir string, demoFlags ...string) (token string) {
 	t.Helper()
-	vaultRun(t, append([]string{"demo", "--data-dir", dir}, demoFlags...)...)
-	return strings.TrimSpace(vaultRun(t, "token", "create", "--email", "instructor@demo.test", "--data-dir", dir))
+	return vaultDemoOn(t, dir, nil, nil, demoFlags...)
+}
+
+// vaultDemoOn is vaultDemo on the database and store the flags name (see
+// sharedPlaces; none: the data directory's).
+func vaultDemoOn(t testing.TB, dir string, database, store []string, demoFlags ...string) (token string) {
+	t.Helper()
+	vaultRun(t, slices.Concat([]string{"demo", "--data-dir", dir}, database, store, demoFlags)...)
+	return strings.TrimSpace(vaultRun(t, slices.Concat([]string{"token", "create", "--email", "instructor@demo.test", "--data-dir", dir}, database)...))
 }
 
 // vaultProc is a running `coursevault serve`.

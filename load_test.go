@@ -122,8 +122,9 @@ func (f *loadFailures) add(format string, args ...any) {
 func TestLoad_pollersWhileExportsRun(t *testing.T) {
 	plan := loadPlanFromEnv(t)
 	dir := t.TempDir()
-	token := vaultDemo(t, dir, plan.demo...)
-	srv := startVault(t, dir, "--poll-interval", "200ms")
+	database, _ := sharedPlaces(t) // PostgreSQL with COURSEVAULT_TEST_DATABASE=postgres
+	token := vaultDemoOn(t, dir, database, nil, plan.demo...)
+	srv := startVault(t, dir, append([]string{"--poll-interval", "200ms"}, database...)...)
 	api := newVaultAPI(t, srv.base, token)
 	baseURL, _ := url.Parse(srv.base)
 
