@@ -71,7 +71,7 @@ func Copy(ctx context.Context, source, target string, opts Options) (Result, err
 		return Result{}, fmt.Errorf("the target must be a postgres:// URL, not %q", target)
 	}
 	if _, err := os.Stat(source); err != nil {
-		return Result{}, fmt.Errorf("no SQLite database to copy at %s: %w", source, err)
+		return Result{}, fmt.Errorf("no SQLite database to copy at %s (give --data-dir or --database): %w", source, err)
 	}
 	// Bring the source to this binary's schema, so both sides match.
 	src0, err := db.Open(ctx, source)
@@ -86,7 +86,7 @@ func Copy(ctx context.Context, source, target string, opts Options) (Result, err
 
 	cfg, err := pgx.ParseConfig(target)
 	if err != nil {
-		return Result{}, fmt.Errorf("the --to URL %s: %w", what, err)
+		return Result{}, fmt.Errorf("the --to URL: %w", err)
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
 	pg, err := pgx.ConnectConfig(ctx, cfg)
@@ -234,17 +234,19 @@ func sourceTables(ctx context.Context, tx *sql.Tx) ([]*table, error) {
 // a table or column without a twin stops the copy.
 func targetColumns(ctx context.Context, pg *pgx.Conn, tables []*table) error {
 	for _, t := range tables {
-		rows, err := pg.Query(ctx, `SELECT column_name, data_type, udt_name, is_identity = 'YES'
+		rows, err := pg.Query(ctx, `SELECT column_name, data_type, udt_name, is_identity = 'YES',
+				column_default IS NOT NULL OR is_nullable = 'YES'
 			FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`, t.name)
 		if err != nil {
 			return fmt.Errorf("read the PostgreSQL schema: %w", err)
 		}
 		kinds := map[string]kind{}
 		ident := map[string]bool{}
+		var required []string // PostgreSQL's columns without a default
 		for rows.Next() {
 			var name, dataType, udt string
-			var id bool
-			if err := rows.Scan(&name, &dataType, &udt, &id); err != nil {
+			var id, optional bool
+			if err := rows.Scan(&name, &dataType, &udt, &id, &optional); err != nil {
 				rows.Close()
 				return err
 			}
@@ -254,6 +256,9 @@ func targetColumns(ctx context.Context, pg *pgx.Conn, tables []*table) error {
 				return fmt.Errorf("%s.%s: %w", t.name, name, err)
 			}
 			kinds[name], ident[name] = k, id
+			if !optional {
+				required = append(required, name)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -262,15 +267,19 @@ func targetColumns(ctx context.Context, pg *pgx.Conn, tables []*table) error {
 		if len(kinds) == 0 {
 			return fmt.Errorf("table %s of the SQLite database has no twin in PostgreSQL: this coursevault's PostgreSQL migrations lack it (nothing was copied)", t.name)
 		}
-		if len(kinds) != len(t.cols) {
-			return fmt.Errorf("table %s has %d columns in SQLite and %d in PostgreSQL (nothing was copied)", t.name, len(t.cols), len(kinds))
-		}
 		for i, c := range t.cols {
 			k, ok := kinds[c.name]
 			if !ok {
 				return fmt.Errorf("column %s.%s of the SQLite database has no twin in PostgreSQL (nothing was copied)", t.name, c.name)
 			}
 			t.cols[i].kind, t.cols[i].identity = k, ident[c.name]
+		}
+		// A PostgreSQL-only column (data_version_hold.changed) takes its
+		// default; one without a default cannot be filled.
+		for _, name := range required {
+			if !slices.ContainsFunc(t.cols, func(c column) bool { return c.name == name }) {
+				return fmt.Errorf("column %s.%s of PostgreSQL has no default and no twin in SQLite (nothing was copied)", t.name, name)
+			}
 		}
 	}
 	return nil
