@@ -68,8 +68,13 @@ type Result struct {
 func Copy(ctx context.Context, source, target string, opts Options) (Result, error) {
 	what := db.RedactURL(target)
 	if !db.IsPostgresURL(target) {
-		return Result{}, fmt.Errorf("the target must be a postgres:// URL, not %q", target)
+		return Result{}, errors.New("the target must be a postgres:// URL")
 	}
+	cfg, err := pgx.ParseConfig(target)
+	if err != nil {
+		return Result{}, fmt.Errorf("the --to URL: %w", err)
+	}
+	cfg.RuntimeParams["timezone"] = "UTC"
 	if _, err := os.Stat(source); err != nil {
 		return Result{}, fmt.Errorf("no SQLite database to copy at %s (give --data-dir or --database): %w", source, err)
 	}
@@ -84,11 +89,6 @@ func Copy(ctx context.Context, source, target string, opts Options) (Result, err
 		return Result{}, err
 	}
 
-	cfg, err := pgx.ParseConfig(target)
-	if err != nil {
-		return Result{}, fmt.Errorf("the --to URL: %w", err)
-	}
-	cfg.RuntimeParams["timezone"] = "UTC"
 	pg, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return Result{}, fmt.Errorf("connect to %s: %w", what, err)
