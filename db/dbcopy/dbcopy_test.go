@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 	"coursevault/db/demo"
 	"coursevault/db/files"
 	"coursevault/db/pgtest"
@@ -67,13 +68,7 @@ func target(t *testing.T) string {
 	if !pgtest.Enabled() {
 		t.Skip("db copy needs PostgreSQL: run with COURSEVAULT_TEST_DATABASE=postgres after `. .ci/pg`")
 	}
-	return pgtest.Database(t, func(url string) error {
-		d, err := db.OpenURL(context.Background(), url)
-		if err != nil {
-			return err
-		}
-		return d.Close()
-	})
+	return dbtest.URL(t)
 }
 
 // export archives a course with stdout and static files at a fixed time.
