@@ -42,7 +42,6 @@ func runDBCopy(ctx context.Context, args []string, stdout io.Writer) error {
 		source = filepath.Join(dataDir.dir, "coursevault.db")
 	}
 	progress := progressPrinter(os.Stderr)
-	start := time.Now()
 	res, err := dbcopy.Copy(ctx, source, *to, dbcopy.Options{Progress: progress})
 	if progress != nil {
 		fmt.Fprint(os.Stderr, "\r\033[K")
@@ -63,8 +62,8 @@ func runDBCopy(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: PostgreSQL's rows differ from SQLite's in the tables marked MISMATCH", err)
 	}
-	fmt.Fprintf(stdout, "copied %d rows of %d tables from %s to %s in one transaction in %s; every table's count and checksum match\n",
-		res.Rows, len(res.Tables), source, db.RedactURL(*to), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "copied %d rows of %d tables from %s to %s in one transaction in %s, verified in %s; every table's count and checksum match\n",
+		res.Rows, len(res.Tables), source, db.RedactURL(*to), res.Copy.Round(time.Millisecond), res.Verify.Round(time.Millisecond))
 	fmt.Fprintln(stdout, "attachments were not copied: their bytes stay in the data directory or the --storage store, which both databases share (`coursevault files migrate --to s3://…` moves them to object storage)")
 	fmt.Fprintf(stdout, "stop serve on the SQLite file and start it with --database '%s' and the same --data-dir or --storage\n", db.RedactURL(*to))
 	return nil

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -48,6 +49,8 @@ func (t Table) OK() bool { return t.Rows == t.TargetRows && t.Checksum == t.Targ
 type Result struct {
 	Tables []Table
 	Rows   int64
+	Copy   time.Duration // migrating, copying and committing
+	Verify time.Duration // reading PostgreSQL's rows back
 }
 
 // Copy copies every table of the SQLite database at source into the
@@ -66,6 +69,7 @@ type Result struct {
 //
 // A mismatch found by the verification returns the result and ErrMismatch.
 func Copy(ctx context.Context, source, target string, opts Options) (Result, error) {
+	start := time.Now()
 	what := db.RedactURL(target)
 	if !db.IsPostgresURL(target) {
 		return Result{}, errors.New("the target must be a postgres:// URL")
@@ -140,7 +144,8 @@ func Copy(ctx context.Context, source, target string, opts Options) (Result, err
 	if err := copyAll(ctx, pg, stx, tables, baseline, what, total, opts.Progress); err != nil {
 		return Result{}, err
 	}
-	res := Result{Rows: total}
+	res := Result{Rows: total, Copy: time.Since(start)}
+	verified := time.Now()
 	failed := false
 	for _, t := range tables {
 		n, sum, err := targetChecksum(ctx, pg, t)
@@ -151,6 +156,7 @@ func Copy(ctx context.Context, source, target string, opts Options) (Result, err
 		failed = failed || !row.OK()
 		res.Tables = append(res.Tables, row)
 	}
+	res.Verify = time.Since(verified)
 	if failed {
 		return res, ErrMismatch
 	}
