@@ -47,6 +47,7 @@ func commands() []command {
 		{"import", "FILE [--code NEWCODE]", "restore a course archive as a new course", runImport},
 		{"ingest", "--course ID|CODE FILE.ndjson [--max-line N] [--max-stdout N]", "take in autograder results (NDJSON, one submission a line) for backfills", runIngest},
 		{"files", "migrate --to URL | --from URL | check", "copy attachments to or from object storage; list files whose bytes are missing", runFiles},
+		{"db", "copy [--data-dir D | --database FILE] --to postgres://…", "copy a SQLite database into an empty PostgreSQL database, verifying every table", runDB},
 		{"backup", "schedule --course ID|CODE|--site-default (--daily HH:MM | --weekly DAY HH:MM | --off | --default) [--keep 7] [--include-stdout] [--include-files] | list", "schedule course archives (kept to the last N, skipped when unchanged), or list every course's schedule and last archive", runBackup},
 		{"jobs", "[--state queued|running|succeeded|failed|cancelled]", "list background jobs", runJobs},
 		{"version", "", "print the version", runVersion},
