@@ -114,17 +114,10 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	tz, err := loadZone(cfg.timezone)
 	if err != nil {
 		return err
 	}
-	d, err := openDB(ctx, cfg.dataDir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-
 	// Listening first tells the site's address (--base-url, else the one
 	// listened on) to the mail links newApp wires.
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -138,10 +131,12 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	cfg.mail.BaseURL = base
 
-	a, err := newApp(ctx, d, cfg, tz, log)
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	d, a, err := openApp(ctx, cfg, tz, log)
 	if err != nil {
 		return err
 	}
+	defer d.Close()
 	if cfg.demo {
 		if err := seedDemoIfEmpty(ctx, d, a.files, stdout); err != nil {
 			return err
@@ -195,20 +190,16 @@ func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("%w: a worker with --smtp-url needs --base-url, the site's public address its mails link to", errUsage)
 	}
 	cfg.mail.BaseURL = cfg.baseURL
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	tz, err := loadZone(cfg.timezone)
 	if err != nil {
 		return err
 	}
-	d, err := openDB(ctx, cfg.dataDir)
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	d, a, err := openApp(ctx, cfg, tz, log)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	a, err := newApp(ctx, d, cfg, tz, log)
-	if err != nil {
-		return err
-	}
 	a.runner.Start(ctx)
 	fmt.Fprintf(stdout, "coursevault %s worker running %d jobs at once (data in %s)\n", version, max(cfg.workers, 1), cfg.dataDir)
 	<-ctx.Done()
@@ -236,6 +227,21 @@ type app struct {
 	imports *imports.Service
 	mail    *mail.Service
 	backups *backups.Service
+}
+
+// openApp opens the database and builds the app on it: what serve and
+// worker share. The caller closes the database.
+func openApp(ctx context.Context, cfg serveConfig, tz *time.Location, log *slog.Logger) (*db.DB, *app, error) {
+	d, err := openDB(ctx, cfg.dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := newApp(ctx, d, cfg, tz, log)
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, a, nil
 }
 
 func newApp(ctx context.Context, d *db.DB, cfg serveConfig, tz *time.Location, log *slog.Logger) (*app, error) {
