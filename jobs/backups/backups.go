@@ -44,9 +44,6 @@ func New(d *db.DB, ex *exports.Service, loc *time.Location, now func() time.Time
 	return &Service{db: d, exports: ex, loc: loc, now: now, log: log}
 }
 
-// Location is the time zone schedules are read in.
-func (s *Service) Location() *time.Location { return s.loc }
-
 // Register adds the scheduler to runner: every minute it queues the archives
 // that are due (see Tick). The periodic job itself runs once per minute
 // across restarts and processes.
