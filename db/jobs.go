@@ -198,6 +198,39 @@ func (q *Queries) ClaimJob(ctx context.Context, kinds []string, worker string, n
 	return j, nil
 }
 
+// WorkDue reports, with a read, whether a runner polling for kinds and
+// periodic has anything to write: a claimable job (as ClaimJob would take), a
+// running job to end (as EndAbandonedJobs would), or a periodic job due. An
+// idle runner asks this first so it does not take the single writer lock
+// every tick: on SQLite another process on the same file (the CLI, a second
+// serve) would queue behind those empty transactions.
+func (q *Queries) WorkDue(ctx context.Context, kinds, periodic []string, now time.Time) (bool, error) {
+	kindsJSON, err := json.Marshal(kinds)
+	if err != nil {
+		return false, fmt.Errorf("db: work due: %w", err)
+	}
+	periodicJSON, err := json.Marshal(periodic)
+	if err != nil {
+		return false, fmt.Errorf("db: work due: %w", err)
+	}
+	var due bool
+	err = q.q.QueryRowContext(ctx, `
+		SELECT EXISTS (SELECT 1 FROM jobs
+			 WHERE state = 'running' AND locked_until <= ?1
+			   AND (kind IN (SELECT value FROM json_each(?2))
+			     OR attempt >= max_attempts OR cancel_requested = 1))
+		OR EXISTS (SELECT 1 FROM jobs
+			 WHERE state = 'queued' AND run_at <= ?1
+			   AND kind IN (SELECT value FROM json_each(?2)))
+		OR EXISTS (SELECT 1 FROM periodic
+			 WHERE next_run_at <= ?1 AND name IN (SELECT value FROM json_each(?3)))`,
+		now.UTC(), string(kindsJSON), string(periodicJSON)).Scan(&due)
+	if err != nil {
+		return false, fmt.Errorf("db: work due: %w", err)
+	}
+	return due, nil
+}
+
 // EndAbandonedJobs finishes the running jobs whose lease ran out and that will
 // not be claimed again: cancelled if a cancel was requested, failed if they
 // have used all their attempts (a job that kills its worker every time must

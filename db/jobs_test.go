@@ -96,3 +96,67 @@ func TestJobs_uniqueKeyHeldOnlyWhileActive(t *testing.T) {
 		t.Fatalf("insert after the first was cancelled: %v", err)
 	}
 }
+
+func TestJobs_workDueSaysWhetherATickHasAnythingToWrite(t *testing.T) {
+	d := openTest(t)
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	due := func(now time.Time, kinds, periodic []string) bool {
+		t.Helper()
+		ok, err := d.WorkDue(ctx, kinds, periodic, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	write := func(fn func(tx *Queries) error) {
+		t.Helper()
+		if err := d.InTx(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := []string{"k"}
+	if due(t0, k, nil) {
+		t.Fatal("an empty queue has work due")
+	}
+	write(func(tx *Queries) error {
+		_, err := tx.InsertJob(ctx, NewJob{Kind: "k", MaxAttempts: 1, RunAt: t0.Add(time.Minute), CreatedAt: t0})
+		return err
+	})
+	if due(t0, k, nil) || due(t0.Add(time.Minute), []string{"other"}, nil) {
+		t.Fatal("a job not yet due, or of another kind, is work due")
+	}
+	if !due(t0.Add(time.Minute), k, nil) {
+		t.Fatal("a due queued job is not work due")
+	}
+	// Claimed with one attempt: while its lease runs nothing is due; once it
+	// ran out the job is to be ended, whoever polls.
+	write(func(tx *Queries) error {
+		_, err := tx.ClaimJob(ctx, k, "w1", t0.Add(time.Minute), t0.Add(2*time.Minute))
+		return err
+	})
+	if due(t0.Add(90*time.Second), k, nil) {
+		t.Fatal("a job under a live lease is work due")
+	}
+	if !due(t0.Add(2*time.Minute), []string{"other"}, nil) {
+		t.Fatal("a job that ran out of lease and attempts is not work due for maintenance")
+	}
+	write(func(tx *Queries) error { _, err := tx.EndAbandonedJobs(ctx, t0.Add(2*time.Minute)); return err })
+	if due(t0.Add(3*time.Minute), k, []string{"janitor"}) {
+		t.Fatal("work due after the job ended and with no periodic row")
+	}
+	write(func(tx *Queries) error { return tx.RegisterPeriodic(ctx, "janitor", time.Hour, t0) })
+	if !due(t0.Add(3*time.Minute), nil, []string{"janitor"}) {
+		t.Fatal("a registered periodic job due is not work due")
+	}
+	if due(t0.Add(3*time.Minute), nil, []string{"backups"}) {
+		t.Fatal("another runner's periodic job is work due")
+	}
+	write(func(tx *Queries) error {
+		_, err := tx.TakePeriodic(ctx, "janitor", t0.Add(3*time.Minute), t0.Add(time.Hour))
+		return err
+	})
+	if due(t0.Add(4*time.Minute), nil, []string{"janitor"}) {
+		t.Fatal("a periodic job taken until later is work due")
+	}
+}

@@ -275,12 +275,30 @@ func (r *Runner) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			if !r.workDue(ctx) {
+				continue
+			}
 			r.maintain(ctx)
 			r.fill(ctx)
 		case <-r.wake:
 			r.fill(ctx)
 		}
 	}
+}
+
+// workDue reports whether a tick has anything to write. Until the periodic
+// rows are registered, and when the read fails, it says yes: the tick's own
+// transactions then find out.
+func (r *Runner) workDue(ctx context.Context) bool {
+	if !r.registered.Load() {
+		return true
+	}
+	names := make([]string, len(r.periodic))
+	for i, p := range r.periodic {
+		names[i] = p.name
+	}
+	due, err := r.d.WorkDue(ctx, r.kinds, names, r.opts.Clock.Now())
+	return due || err != nil
 }
 
 // fill claims due jobs while a worker slot is free, running each in its own goroutine.
