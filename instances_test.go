@@ -132,7 +132,7 @@ func TestInstances_exportOfAKilledInstanceFinishesOnAnother(t *testing.T) {
 // COURSEVAULT_TEST_DATABASE=postgres, and a fresh S3 prefix with
 // COURSEVAULT_TEST_STORE=s3; the data directory's SQLite file and
 // attachments otherwise.
-func sharedPlaces(t *testing.T) (database, store []string) {
+func sharedPlaces(t testing.TB) (database, store []string) {
 	if pgtest.Enabled() {
 		database = []string{"--database", dbtest.URL(t)}
 	}

@@ -4,6 +4,9 @@
 // from queued to completed with 1, 2 and 4 workers.
 //
 //	cd docs/jobsbench && go run . -cooldown 1ms -pg postgres://…/db -sqlite /tmp/river.db -n 2000 -lat 200
+//
+// With -scenario lifecycle it runs the kill, live-long-job and shutdown
+// scenarios instead (lifecycle.go).
 package main
 
 import (
@@ -44,27 +47,57 @@ func main() {
 	sqlitePath := flag.String("sqlite", "", "SQLite file (empty: skip)")
 	n := flag.Int("n", 2000, "no-op jobs per throughput run")
 	lat := flag.Int("lat", 200, "latency samples")
+	scenario := flag.String("scenario", "throughput", "throughput (latency and no-op jobs/s) or lifecycle (kill, live, shutdown)")
 	flag.Parse()
 	ctx := context.Background()
 	if *pgURL != "" {
 		pool, err := pgxpool.New(ctx, *pgURL)
 		check(err)
-		run(ctx, "river/postgres", riverpgxv5.New(pool), *n, *lat)
+		drv := riverpgxv5.New(pool)
+		switch {
+		case *child:
+			runChild(ctx, drv)
+		case *scenario == "lifecycle":
+			migrate(ctx, drv)
+			lifecycle(ctx, "river/postgres", drv, childArgs("-pg", *pgURL))
+		default:
+			run(ctx, "river/postgres", drv, *n, *lat)
+		}
 	}
 	if *sqlitePath != "" {
-		os.Remove(*sqlitePath)
+		if !*child {
+			os.Remove(*sqlitePath)
+		}
 		db, err := sql.Open("sqlite", "file:"+*sqlitePath+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 		check(err)
 		db.SetMaxOpenConns(1) // the driver's advice: SQLite takes one operation at a time
-		run(ctx, "river/sqlite", riversqlite.New(db), *n, *lat)
+		drv := riversqlite.New(db)
+		switch {
+		case *child:
+			runChild(ctx, drv)
+		case *scenario == "lifecycle":
+			migrate(ctx, drv)
+			lifecycle(ctx, "river/sqlite", drv, childArgs("-sqlite", *sqlitePath))
+		default:
+			run(ctx, "river/sqlite", drv, *n, *lat)
+		}
 	}
 }
 
-func run[TTx any](ctx context.Context, name string, drv riverdriver.Driver[TTx], n, lat int) {
+// childArgs are the flags of a kill-scenario worker process on the same database.
+func childArgs(dbFlag, db string) []string {
+	return []string{"-child", dbFlag, db, "-rescue", rescueAfter.String(), "-timeout", jobTimeout.String(), "-cooldown", cooldown.String()}
+}
+
+func migrate[TTx any](ctx context.Context, drv riverdriver.Driver[TTx]) {
 	m, err := rivermigrate.New(drv, nil)
 	check(err)
 	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
 	check(err)
+}
+
+func run[TTx any](ctx context.Context, name string, drv riverdriver.Driver[TTx], n, lat int) {
+	migrate(ctx, drv)
 
 	// Latency: one job at a time, defaults (FetchCooldown 100 ms, poll 1 s).
 	var started chan time.Time
