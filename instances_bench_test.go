@@ -18,7 +18,7 @@ import (
 // runs it, e.g.
 //
 //	. .ci/pg; . .ci/s3; COURSEVAULT_INSTANCES_BENCH=1 COURSEVAULT_TEST_DATABASE=postgres \
-//	  COURSEVAULT_TEST_STORE=s3 go test -run '^$' -bench InstancesExports -benchtime 1x .
+//	  COURSEVAULT_TEST_STORE=s3 go test -run '^$' -bench 'Instances_exports' -benchtime 1x .
 func BenchmarkInstances_exportsFinishedIn60s(b *testing.B) {
 	if os.Getenv("COURSEVAULT_INSTANCES_BENCH") == "" {
 		b.Skip("minutes long: set COURSEVAULT_INSTANCES_BENCH=1")
@@ -35,7 +35,7 @@ func BenchmarkInstances_exportsFinishedIn60s(b *testing.B) {
 				startWorker(b, dir, append([]string{"--poll-interval", "200ms"}, shared...)...)
 			}
 			api := newVaultAPI(b, web.base, token)
-			asks := []string{`{"include_stdout":true}`, `{"include_stdout":true,"include_static":true}`}
+			asks := []string{`{"include_stdout":true}`, `{"include_stdout":true,"include_files":false}`}
 			type pending struct {
 				path, body string
 				asked      time.Time
