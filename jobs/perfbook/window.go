@@ -116,7 +116,7 @@ func sortStudentsBy(students []Student, assignments []Assignment, by Sort) []Stu
 		if j < 0 {
 			return students
 		}
-		value = func(s Student) *float64 { return s.Cells[j].Fraction }
+		value = func(s Student) *float64 { return s.Cells[j].Score() }
 	}
 	slices.SortStableFunc(students, func(a, b Student) int {
 		va, vb := value(a), value(b)
