@@ -96,3 +96,68 @@ func (q *Queries) EachBookScore(ctx context.Context, courseID int64, fn func(Boo
 
 // bookStatuses maps EachBookScore's status numbers back to the statuses.
 var bookStatuses = [...]string{ScoreNotStarted, ScoreInProgress, ScoreCompleted, ScoreNotStarted}
+
+// BookCell is one score as the performance book reads it, column by column.
+type BookCell struct {
+	UserID   int64
+	Fraction float64
+	Scored   bool // false: fraction is NULL (not started)
+	Status   string
+	Late     bool
+}
+
+// EachBookColumn calls fn with the scores of each assignment in
+// assignmentIDs, column j after column j-1 (within a column in no particular
+// order). It is EachBookScore made cheap for the book's first read of a big
+// course: one query per column, answered from the covering index scores_book
+// in index order, and two columns per row (the user id, status and late as
+// one number, then the fraction), because with modernc's SQLite most of the
+// cost of a row is the columns it returns: 425,000 scores take about 0.28 s
+// this way and 0.42 s as EachBookScore reads them. Ids stay far below 2^60,
+// so the user id survives the shift.
+func (q *Queries) EachBookColumn(ctx context.Context, assignmentIDs []int64, fn func(j int, c BookCell) error) error {
+	stmt, err := q.q.PrepareContext(ctx, `
+		SELECT user_id << 3 | CASE status WHEN 'completed' THEN 4 WHEN 'in_progress' THEN 2 ELSE 0 END | late, fraction
+		  FROM scores
+		 WHERE assignment_id = ?`)
+	if err != nil {
+		return fmt.Errorf("db: read the book's scores: %w", err)
+	}
+	defer stmt.Close()
+	for j, id := range assignmentIDs {
+		if err := eachBookCell(ctx, stmt, id, func(c BookCell) error { return fn(j, c) }); err != nil {
+			return fmt.Errorf("db: read the scores of assignment %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func eachBookCell(ctx context.Context, stmt *sql.Stmt, assignmentID int64, fn func(BookCell) error) error {
+	rows, err := stmt.QueryContext(ctx, assignmentID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var key, fraction any // scanning into any skips database/sql's conversions
+	for rows.Next() {
+		if err := rows.Scan(&key, &fraction); err != nil {
+			return err
+		}
+		k, ok := key.(int64)
+		if !ok {
+			return fmt.Errorf("user key %T", key)
+		}
+		c := BookCell{UserID: k >> 3, Status: bookStatuses[k>>1&3], Late: k&1 == 1}
+		switch f := fraction.(type) {
+		case float64:
+			c.Fraction, c.Scored = f, true
+		case nil:
+		default:
+			return fmt.Errorf("fraction %T", fraction)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -2,10 +2,13 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
+	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,4 +201,84 @@ func TestBookPage_smallCourseIsOnePageWithoutPager(t *testing.T) {
 	if strings.Contains(body, `aria-label="Pages of students"`) || strings.Contains(body, "Students 1–") || !strings.Contains(body, " students · class average") {
 		t.Error("a course of one page should show no pager and its student count, as before")
 	}
+}
+
+// TestBookPage_andAPIShowAScoreChangedAfterTheFirstView views the book (so
+// the server keeps it), changes a score, and expects the page's row, its
+// class average and the API's cell and averages to follow the change.
+func TestBookPage_andAPIShowAScoreChangedAfterTheFirstView(t *testing.T) {
+	f := newFixture(t)
+	base, quiz := f.bigBook(120)
+	c := f.as(asTeacher)
+	api := fmt.Sprintf("/api/courses/%d/performance", f.course)
+	read := func() (apiBook, string) {
+		t.Helper()
+		var b apiBook
+		if _, body := c.get(api); json.Unmarshal([]byte(body), &b) != nil {
+			t.Fatalf("the API answered %.300s", body)
+		}
+		_, page := c.get(base + "?q=S001")
+		return b, page
+	}
+	cell := func(b apiBook) (*float64, *float64) {
+		t.Helper()
+		j := slices.IndexFunc(b.Assignments, func(a apiAssignment) bool { return a.ID == quiz })
+		i := slices.IndexFunc(b.Students, func(s apiStudent) bool { return s.GivenName == "S001" })
+		if i < 0 || j < 0 {
+			t.Fatal("no quiz or no S001 in the API's book")
+		}
+		return b.Students[i].Scores[j].Fraction, b.Assignments[j].Average
+	}
+	before, page := read()
+	if f1, _ := cell(before); f1 == nil || *f1 != 119.0/120 || !strings.Contains(page, "<td>99%</td>") {
+		t.Fatalf("S001's quiz before the change: %v", f1)
+	}
+	err := f.db.InTx(context.Background(), func(tx *db.Queries) error {
+		set, err := tx.PrepareSetScore(context.Background())
+		if err != nil {
+			return err
+		}
+		defer set.Close()
+		var uid int64
+		for _, s := range before.Students {
+			if s.GivenName == "S001" {
+				uid = s.UserID
+			}
+		}
+		return set.Exec(context.Background(), quiz, uid, 0.25, time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, page := read()
+	f1, avg := cell(after)
+	_, avg0 := cell(before)
+	if f1 == nil || *f1 != 0.25 || !strings.Contains(page, "<td>25%</td>") {
+		t.Errorf("S001's quiz after the change: %v in the API; the page's row %q", value(f1), bookRowCells(page))
+	}
+	if avg == nil || math.Abs(*avg-(*avg0-(119.0/120-0.25)/120)) > 1e-9 {
+		t.Errorf("the quiz average went from %v to %v, want it lower by (119/120 - 0.25)/120", value(avg0), value(avg))
+	}
+	if after.Average == nil || !strings.Contains(page, "class average "+percent(after.Average)) || *after.Average >= *before.Average {
+		t.Errorf("class average %v → %v; the page says %q", value(before.Average), value(after.Average), bookSummary.FindString(page))
+	}
+}
+
+// value is what p points at, for messages; nil when p is.
+func value(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+var bookSummary = regexp.MustCompile(`class average [0-9]*%`)
+
+// bookRowCells is the text of the page's first student row, for messages.
+func bookRowCells(body string) string {
+	i := strings.Index(body, `<th scope="row" class="name">Student`)
+	if i < 0 {
+		return ""
+	}
+	return body[i:min(len(body), i+400)]
 }

@@ -43,7 +43,7 @@ func bookPage(w perfbook.Window, tz *time.Location) views.BookPage {
 		r := views.BookRow{Name: sortName(s.FamilyName, s.GivenName), StudentID: s.StudentID, Average: percent(s.Average),
 			Cells: make([]views.BookCell, len(s.Cells))}
 		for j, c := range s.Cells {
-			cell := views.BookCell{Text: percent(c.Fraction)}
+			cell := views.BookCell{Text: percent(c.Score())}
 			switch {
 			case c.Late:
 				cell.Class, cell.Title = "late", "Late"
@@ -76,7 +76,7 @@ func (s *Server) performancePage(c echo.Context) error { return s.renderBook(c, 
 // renderBook renders the book page; gradebookErr is put on the gradebook upload.
 func (s *Server) renderBook(c echo.Context, status int, gradebookErr string) error {
 	ca := currentCourse(c)
-	book, err := s.books.Load(c.Request().Context(), s.db.Queries, ca.Course.ID)
+	book, err := s.books.Load(c.Request().Context(), s.db, ca.Course.ID)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ type apiCell struct {
 func (s *Server) apiBook(c echo.Context) error {
 	ca := currentCourse(c)
 	ctx := c.Request().Context()
-	b, err := s.books.Load(ctx, s.db.Queries, ca.Course.ID)
+	b, err := s.books.Load(ctx, s.db, ca.Course.ID)
 	if err != nil {
 		return err
 	}
@@ -275,8 +275,13 @@ func (s *Server) writeBook(w *bufio.Writer, b perfbook.Book, role string, list [
 func apiStudentOf(st perfbook.Student) apiStudent {
 	as := apiStudent{UserID: st.UserID, FamilyName: st.FamilyName, GivenName: st.GivenName, StudentID: st.StudentID,
 		Period: st.PeriodName, Average: st.Average, Scores: make([]apiCell, len(st.Cells))}
+	fractions := make([]float64, len(st.Cells)) // what the cells' Fraction pointers point at: one allocation
 	for i, cell := range st.Cells {
-		as.Scores[i] = apiCell{Fraction: cell.Fraction, Status: cell.Status, Late: cell.Late}
+		as.Scores[i] = apiCell{Status: cell.Status(), Late: cell.Late}
+		if cell.Scored {
+			fractions[i] = cell.Fraction
+			as.Scores[i].Fraction = &fractions[i]
+		}
 	}
 	return as
 }

@@ -3,6 +3,7 @@ package perfbook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -103,17 +104,17 @@ func TestLoad_cellsAndAveragesFollowTheScores(t *testing.T) {
 		t.Fatalf("student fields: %+v %+v", lovelace, turing)
 	}
 
-	approx(t, "Lovelace HW 1", lovelace.Cells[0].Fraction, 0.8)
+	approx(t, "Lovelace HW 1", lovelace.Cells[0].Score(), 0.8)
 	if c := lovelace.Cells[1]; !c.InProgress() || c.Late {
 		t.Fatalf("Lovelace Reading 1 = %+v, want in progress", c)
 	}
-	if c := lovelace.Cells[2]; c.Fraction != nil || c.Status != db.ScoreNotStarted {
+	if c := lovelace.Cells[2]; c.Scored || c.Status() != db.ScoreNotStarted {
 		t.Fatalf("Lovelace Exam 1 = %+v, want not started", c)
 	}
 	if c := turing.Cells[0]; !c.Late {
 		t.Fatalf("Turing HW 1 = %+v, want late", c)
 	}
-	if c := hopper.Cells[2]; c.Fraction != nil || c.Status != db.ScoreNotStarted {
+	if c := hopper.Cells[2]; c.Scored || c.Status() != db.ScoreNotStarted {
 		t.Fatalf("cell without a score row = %+v, want not started", c)
 	}
 
@@ -224,5 +225,169 @@ func TestLoad_emptyCourseHasNoAverages(t *testing.T) {
 	}
 	if len(b.Students) != 0 || len(b.Assignments) != 0 || b.Average != nil || b.Scored != 0 {
 		t.Fatalf("empty book: %+v", b)
+	}
+}
+
+// mixedSpec is a course with everything a cell or an average can meet:
+// blanks with and without a score row, late and in-progress work (with and
+// without a fraction), three periods and students in none, and assignments
+// of different points.
+func mixedSpec() courseSpec {
+	spec := courseSpec{name: "Mixed", code: "MIX1", term: "Fall 2015", periods: []string{"P1", "P2", "P3"}}
+	for j, pts := range []float64{10, 100, 5, 20, 1, 50, 100} {
+		spec.assignments = append(spec.assignments, db.Assignment{Name: fmt.Sprintf("A%d", j+1), Points: pts})
+	}
+	for i := range 43 {
+		period := ""
+		if i%4 != 3 {
+			period = spec.periods[i%4]
+		}
+		spec.students = append(spec.students, studentSpec{given: fmt.Sprintf("G%02d", i), family: fmt.Sprintf("F%02d", 43-i), id: fmt.Sprint(1000 + i), period: period})
+		for j := range spec.assignments {
+			switch (i*7 + j*3) % 9 {
+			case 0: // no score row
+			case 1:
+				spec.scores = append(spec.scores, scoreSpec{student: i, assignment: j, status: db.ScoreNotStarted})
+			case 2:
+				spec.scores = append(spec.scores, scoreSpec{student: i, assignment: j, status: db.ScoreInProgress, late: true})
+			case 3:
+				spec.scores = append(spec.scores, scoreSpec{student: i, assignment: j, fraction: frac(float64(i+j) / 97), status: db.ScoreInProgress})
+			case 4:
+				spec.scores = append(spec.scores, scoreSpec{student: i, assignment: j, fraction: frac(float64(j) / 7), late: true})
+			default:
+				spec.scores = append(spec.scores, scoreSpec{student: i, assignment: j, fraction: frac(float64((i*31+j*17)%101) / 100)})
+			}
+		}
+	}
+	// Student 42 has no score at all.
+	spec.scores = slices.DeleteFunc(spec.scores, func(s scoreSpec) bool { return s.student == 42 })
+	return spec
+}
+
+// TestLoad_agreesWithEveryScoreRow checks the book's cells and every
+// average against the scores as db.EachBookScore lists them, row by row,
+// with the averages worked out here the plain way: for the course, for each
+// period, and for the students without one. Scores of users who are not
+// (or no longer) students of the course are in the table but not in the book.
+func TestLoad_agreesWithEveryScoreRow(t *testing.T) {
+	d := openDB(t)
+	ctx := context.Background()
+	s := seedCourse(t, d, mixedSpec())
+	err := d.InTx(ctx, func(tx *db.Queries) error {
+		set, err := tx.PrepareSetScore(ctx)
+		if err != nil {
+			return err
+		}
+		defer set.Close()
+		// Student 40 leaves the course, student 41 becomes a TA: both keep
+		// their scores in the table.
+		if err := tx.DeleteMembership(ctx, s.courseID, s.students[40]); err != nil {
+			return err
+		}
+		if err := tx.UpsertMembership(ctx, db.Membership{CourseID: s.courseID, UserID: s.students[41], Role: db.RoleTA, CreatedAt: t0}); err != nil {
+			return err
+		}
+		for _, u := range s.students[40:42] {
+			for _, a := range s.assignments {
+				if err := set.Exec(ctx, a, u, 0.01, t0); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[[2]int64]db.BookScore{}
+	err = d.EachBookScore(ctx, s.courseID, func(sc db.BookScore) error {
+		rows[[2]int64{sc.AssignmentID, sc.UserID}] = sc
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b Book
+	err = d.ReadTx(ctx, func(tx *db.Queries) error { b, err = Load(ctx, tx, s.courseID); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Students) != 41 {
+		t.Fatalf("%d students in the book, want the 41 still students", len(b.Students))
+	}
+	for _, st := range b.Students {
+		for j, a := range b.Assignments {
+			c, r := st.Cells[j], rows[[2]int64{a.ID, st.UserID}]
+			if r.Status == "" {
+				r.Status = db.ScoreNotStarted // no row
+			}
+			if c.Scored != r.Scored || c.Fraction != r.Fraction || c.Status() != r.Status || c.Late != r.Late {
+				t.Fatalf("%s %s: cell %+v (%s), row %+v", st.FamilyName, a.Name, c, c.Status(), r)
+			}
+		}
+	}
+
+	// expect checks the averages of book against the rows of its students.
+	expect := func(what string, book Book) {
+		t.Helper()
+		var sum float64
+		var n int
+		for j, a := range book.Assignments {
+			var aSum float64
+			var aN, done int
+			for _, st := range book.Students {
+				r, ok := rows[[2]int64{a.ID, st.UserID}]
+				if ok && r.Status == db.ScoreCompleted {
+					done++
+				}
+				if ok && r.Scored {
+					aSum += r.Fraction
+					aN++
+				}
+			}
+			sameAverage(t, fmt.Sprintf("%s: %s", what, a.Name), book.Assignments[j].Average, aSum, aN)
+			if a.Scored != aN || a.Completed != done || len(book.Students) > 0 && a.CompletionRate != float64(done)/float64(len(book.Students)) {
+				t.Errorf("%s: %s scored %d completed %d rate %v; want %d, %d of %d", what, a.Name, a.Scored, a.Completed, a.CompletionRate, aN, done, len(book.Students))
+			}
+			sum += aSum
+			n += aN
+		}
+		sameAverage(t, what+": class", book.Average, sum, n)
+		for _, st := range book.Students {
+			var sSum float64
+			var sN int
+			for _, a := range book.Assignments {
+				if r := rows[[2]int64{a.ID, st.UserID}]; r.Scored {
+					sSum += r.Fraction
+					sN++
+				}
+			}
+			sameAverage(t, what+": "+st.FamilyName, st.Average, sSum, sN)
+		}
+	}
+	expect("course", b)
+	for _, p := range append(b.Periods, Period{Name: "no period"}) {
+		book := b.ForPeriod(p.ID)
+		if len(book.Students) == 0 {
+			t.Fatalf("%s has no students: the fixture lost its point", p.Name)
+		}
+		expect(p.Name, book)
+		if w := b.Window(Query{HasPeriod: true, Period: p.ID, PerPage: 4}); w.Book.Average != book.Average && *w.Book.Average != *book.Average {
+			t.Errorf("%s: the window's class average is not the period's", p.Name)
+		}
+	}
+}
+
+// sameAverage fails unless got is sum/n (nil when n is 0), up to the order
+// the sum was added in.
+func sameAverage(t *testing.T, what string, got *float64, sum float64, n int) {
+	t.Helper()
+	switch {
+	case n == 0 && got != nil:
+		t.Errorf("%s = %v, want blank", what, *got)
+	case n > 0 && got == nil:
+		t.Errorf("%s is blank, want %v", what, sum/float64(n))
+	case n > 0 && math.Abs(*got-sum/float64(n)) > 1e-12:
+		t.Errorf("%s = %v, want %v", what, *got, sum/float64(n))
 	}
 }

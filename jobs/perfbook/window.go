@@ -99,7 +99,7 @@ func sortStudentsBy(students []Student, assignments []Assignment, by Sort) []Stu
 	if by.Desc {
 		dir = -1
 	}
-	var value func(Student) *float64
+	var value func(Student) (float64, bool) // false: blank
 	switch by.By {
 	case SortName:
 		if by.Desc {
@@ -110,25 +110,31 @@ func sortStudentsBy(students []Student, assignments []Assignment, by Sort) []Stu
 		slices.SortStableFunc(students, func(a, b Student) int { return dir * cmp.Compare(a.StudentID, b.StudentID) })
 		return students
 	case SortAverage:
-		value = func(s Student) *float64 { return s.Average }
+		value = func(s Student) (float64, bool) {
+			if s.Average == nil {
+				return 0, false
+			}
+			return *s.Average, true
+		}
 	case SortAssignment:
 		j := slices.IndexFunc(assignments, func(a Assignment) bool { return a.ID == by.Assignment })
 		if j < 0 {
 			return students
 		}
-		value = func(s Student) *float64 { return s.Cells[j].Fraction }
+		value = func(s Student) (float64, bool) { return s.Cells[j].Fraction, s.Cells[j].Scored }
 	}
 	slices.SortStableFunc(students, func(a, b Student) int {
-		va, vb := value(a), value(b)
+		va, aOK := value(a)
+		vb, bOK := value(b)
 		switch {
-		case va == nil && vb == nil:
+		case !aOK && !bOK:
 			return 0
-		case va == nil:
+		case !aOK:
 			return 1
-		case vb == nil:
+		case !bOK:
 			return -1
 		}
-		return dir * cmp.Compare(*va, *vb)
+		return dir * cmp.Compare(va, vb)
 	})
 	return students
 }

@@ -65,11 +65,11 @@ func TestCache_keepsTheBookUntilTheDataVersionMoves(t *testing.T) {
 	s := seedCourse(t, d, bookSpec())
 	ctx := context.Background()
 	var c Cache
-	first, err := c.Load(ctx, d.Queries, s.courseID)
+	first, err := c.Load(ctx, d, s.courseID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := c.Load(ctx, d.Queries, s.courseID)
+	again, _ := c.Load(ctx, d, s.courseID)
 	if &again.Students[0].Cells[0] != &first.Students[0].Cells[0] {
 		t.Fatal("an unchanged course was loaded again")
 	}
@@ -85,17 +85,17 @@ func TestCache_keepsTheBookUntilTheDataVersionMoves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh, _ := c.Load(ctx, d.Queries, s.courseID)
-	approx(t, "Hopper HW 1 after the write", fresh.Students[0].Cells[0].Fraction, 0.5)
+	fresh, _ := c.Load(ctx, d, s.courseID)
+	approx(t, "Hopper HW 1 after the write", fresh.Students[0].Cells[0].Score(), 0.5)
 
 	other := seedCourse(t, d, courseSpec{name: "Other", code: "O1", students: []studentSpec{{given: "A", family: "B"}}})
 	small := Cache{Size: 1}
-	small.Load(ctx, d.Queries, s.courseID)
-	small.Load(ctx, d.Queries, other.courseID)
+	small.Load(ctx, d, s.courseID)
+	small.Load(ctx, d, other.courseID)
 	if len(small.books) != 1 || small.books[0].Course.ID != other.courseID {
 		t.Fatalf("a cache of one book keeps %d", len(small.books))
 	}
-	if _, err := c.Load(ctx, d.Queries, 999999); err == nil {
+	if _, err := c.Load(ctx, d, 999999); err == nil {
 		t.Fatal("an unknown course loaded")
 	}
 }

@@ -398,8 +398,8 @@ func writeData(f *excelize.File, st styles, sheet, title string, b Book, at time
 		cells[2] = excelize.Cell{StyleID: st.id, Value: s.StudentID}
 		for j, c := range s.Cells {
 			switch {
-			case c.Fraction != nil:
-				cells[nameCols+j] = excelize.Cell{StyleID: st.scoreStyle(c), Value: *c.Fraction}
+			case c.Scored:
+				cells[nameCols+j] = excelize.Cell{StyleID: st.scoreStyle(c), Value: c.Fraction}
 			case c.Late || c.InProgress():
 				// Started but without a score yet: an empty cell with the mark.
 				cells[nameCols+j] = excelize.Cell{StyleID: st.scoreStyle(c)}

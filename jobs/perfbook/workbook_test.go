@@ -249,14 +249,14 @@ func TestWrite_dataSheetCells(t *testing.T) {
 		r := headerRows + 1 + i
 		for j, c := range st.Cells {
 			got := raw(t, f, s, nameCols+1+j, r)
-			if c.Fraction == nil {
+			if !c.Scored {
 				if got != "" {
 					t.Errorf("%s %s = %q, want blank", st.FamilyName, b.Assignments[j].Name, got)
 				}
 				continue
 			}
-			if v := number(t, f, s, nameCols+1+j, r); !sameFloat(v, *c.Fraction) {
-				t.Errorf("%s %s = %v, want %v", st.FamilyName, b.Assignments[j].Name, v, *c.Fraction)
+			if v := number(t, f, s, nameCols+1+j, r); !sameFloat(v, c.Fraction) {
+				t.Errorf("%s %s = %v, want %v", st.FamilyName, b.Assignments[j].Name, v, c.Fraction)
 			}
 		}
 		avgCol := nameCols + len(b.Assignments) + 1
