@@ -32,9 +32,8 @@ var testDatabases struct {
 // ends.
 func databaseOf(t testing.TB, dir string) string {
 	t.Helper()
-	file := filepath.Join(dir, "coursevault.db")
 	if !pgtest.Enabled() {
-		return file
+		return filepath.Join(dir, "coursevault.db")
 	}
 	key, _ := filepath.Abs(dir)
 	testDatabases.Lock()
@@ -71,10 +70,7 @@ func lastingDatabase(dir string) (flags []string, drop func() error, err error) 
 	key, _ := filepath.Abs(dir)
 	testDatabases.Lock()
 	defer testDatabases.Unlock()
-	if testDatabases.byDir == nil {
-		testDatabases.byDir = map[string]string{}
-	}
-	testDatabases.byDir[key] = url
+	record(key, url)
 	return []string{"--database", url}, drop, nil
 }
 
@@ -87,16 +83,21 @@ func keepSQLite(t testing.TB, dir string) {
 	remember(t, key, filepath.Join(dir, "coursevault.db"))
 }
 
+// remember records dir's database until t ends; record, for good.
 func remember(t testing.TB, key, database string) {
-	if testDatabases.byDir == nil {
-		testDatabases.byDir = map[string]string{}
-	}
-	testDatabases.byDir[key] = database
+	record(key, database)
 	t.Cleanup(func() {
 		testDatabases.Lock()
 		defer testDatabases.Unlock()
 		delete(testDatabases.byDir, key)
 	})
+}
+
+func record(key, database string) {
+	if testDatabases.byDir == nil {
+		testDatabases.byDir = map[string]string{}
+	}
+	testDatabases.byDir[key] = database
 }
 
 // withDatabase adds --database of the data directory that args name with
