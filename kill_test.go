@@ -614,6 +614,25 @@ func TestKill_importSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("%d courses after the kill (%v); want the demo's and the hidden half-written one", n, err)
 	}
 
+	orig, err := other.CourseByCode(ctx, "CS101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sameRows compares the copy's rows with the original's.
+	sameRows := func(copied db.Course) (got, want db.ArchiveCounts, same bool) {
+		t.Helper()
+		if err := other.ReadTx(ctx, func(tx *db.Queries) error {
+			if want, err = tx.CountArchiveRows(ctx, orig.ID); err != nil {
+				return err
+			}
+			got, err = tx.CountArchiveRows(ctx, copied.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got, want, got == want
+	}
+
 	srv = startVault(t, dir, "--poll-interval", "200ms", "--job-lease", "3s")
 	hc, _ = vaultSignIn(t, srv.base, "admin@demo.test")
 	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
@@ -624,11 +643,18 @@ func TestKill_importSurvivesSIGKILL(t *testing.T) {
 		if time.Now().After(deadline) || status != "queued" && status != "running" {
 			t.Fatalf("after the restart the import is %q: %s", status, row)
 		}
-		hidden("while the retry runs")
-	}
-	orig, err := other.CourseByCode(ctx, "CS101")
-	if err != nil {
-		t.Fatal(err)
+		// The import shows the course once it is whole, a moment before its
+		// row says done (a transaction of its own): visible, it must be whole.
+		c, err := other.CourseByCode(ctx, "CS101-COPY")
+		if errors.Is(err, db.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want, same := sameRows(c); !same {
+			t.Fatalf("while the retry runs the course is visible half written: %+v rows of %+v", got, want)
+		}
 	}
 	copied, err := other.CourseByCode(ctx, "CS101-COPY")
 	if err != nil {
@@ -637,17 +663,7 @@ func TestKill_importSurvivesSIGKILL(t *testing.T) {
 	if n, err := other.CountCourses(ctx); err != nil || n != 2 {
 		t.Errorf("%d courses after the retry (%v); want 2: the killed attempt's course should be gone", n, err)
 	}
-	var want, got db.ArchiveCounts
-	if err := other.ReadTx(ctx, func(tx *db.Queries) error {
-		if want, err = tx.CountArchiveRows(ctx, orig.ID); err != nil {
-			return err
-		}
-		got, err = tx.CountArchiveRows(ctx, copied.ID)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
+	if got, want, same := sameRows(copied); !same {
 		t.Errorf("the imported course has %+v rows, the original %+v", got, want)
 	}
 	if bad := srv.serverErrors(); len(bad) > 0 {
