@@ -54,11 +54,7 @@ func TestCLI_backupScheduleAndList(t *testing.T) {
 	if code, out, _ = cli("backup", "schedule", "--course", "2", "--off"); code != 0 || !strings.Contains(out, "CHEM: Off") {
 		t.Errorf("off by id: %d %q", code, out)
 	}
-	d, err := openDB(context.Background(), dataLoc{dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openDataDir(t, dir)
 	events, _ := d.AuditEvents(context.Background(), 0, 100)
 	n := 0
 	for _, e := range events {

@@ -130,7 +130,7 @@ func courseRef(args []string, valued ...string) (string, []string, error) {
 }
 
 func courseEdit(ctx context.Context, args []string, stdout io.Writer) error {
-	ref, args, err := courseRef(args, "data-dir", "code", "name", "term")
+	ref, args, err := courseRef(args, "data-dir", "database", "code", "name", "term")
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func courseEdit(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func courseRemove(ctx context.Context, args []string, stdout io.Writer) error {
-	ref, args, err := courseRef(args, "data-dir", "storage")
+	ref, args, err := courseRef(args, "data-dir", "database", "storage")
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,8 @@ func TestServe_finishesACourseRemovalAKilledProcessLeft(t *testing.T) {
 		t.Fatalf("demo: %s", stderr)
 	}
 	ctx := context.Background()
-	d, fs, err := openStore(ctx, dataLoc{dir: dir}, "file", files.Options{})
+	loc := dataLocOf(t, dir)
+	d, fs, err := openStore(ctx, loc, "file", files.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestServe_finishesACourseRemovalAKilledProcessLeft(t *testing.T) {
 	var out syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(sctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, &out, io.Discard)
+		done <- run(sctx, withDatabase(t, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}), &out, io.Discard)
 	}()
 	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), "serving") && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 	}
@@ -114,7 +115,7 @@ func TestServe_finishesACourseRemovalAKilledProcessLeft(t *testing.T) {
 		t.Fatalf("serve exited %d: %s", code, out.String())
 	}
 
-	d, err = openDB(ctx, dataLoc{dir: dir})
+	d, err = openDB(ctx, loc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestServe_finishesACourseRemovalAKilledProcessLeft(t *testing.T) {
 		t.Fatalf("%d courses, want 1", n)
 	}
 	for _, f := range owned {
-		if _, err := os.Stat(filepath.Join(attachmentsDir(dataLoc{dir: dir}), f.Token)); !os.IsNotExist(err) {
+		if _, err := os.Stat(filepath.Join(attachmentsDir(loc), f.Token)); !os.IsNotExist(err) {
 			t.Fatalf("%s is still on disk: %v", f.Filename, err)
 		}
 	}

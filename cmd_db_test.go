@@ -16,6 +16,7 @@ func TestCLI_dbCopyMovesADemoToPostgreSQL(t *testing.T) {
 		t.Skip("db copy needs PostgreSQL: run with COURSEVAULT_TEST_DATABASE=postgres after `. .ci/pg`")
 	}
 	dir := t.TempDir()
+	keepSQLite(t, dir) // the source
 	if code, _, stderr := runCLI(t, "demo", "--data-dir", dir, "--courses", "2", "--students", "5", "--assignments", "2", "--submissions", "1", "--static-files", "2"); code != 0 {
 		t.Fatalf("demo: %s", stderr)
 	}
@@ -43,7 +44,9 @@ func TestCLI_dbCopyMovesADemoToPostgreSQL(t *testing.T) {
 }
 
 func TestCLI_dbCopyUsageAndBadURLs(t *testing.T) {
-	dir := t.TempDir()
+	dir, empty := t.TempDir(), t.TempDir()
+	keepSQLite(t, dir) // db copy's source is a SQLite file
+	keepSQLite(t, empty)
 	if code, _, stderr := runCLI(t, "demo", "--data-dir", dir, "--courses", "1", "--students", "2", "--assignments", "1", "--submissions", "1"); code != 0 {
 		t.Fatalf("demo: %s", stderr)
 	}
@@ -56,7 +59,7 @@ func TestCLI_dbCopyUsageAndBadURLs(t *testing.T) {
 		{"no --to", []string{"db", "copy", "--data-dir", dir}, 2, "give --to postgres://"},
 		{"no sub-command", []string{"db"}, 2, "expected copy"},
 		{"PostgreSQL as the source", []string{"db", "copy", "--database", "postgres://a@h/db", "--to", "postgres://a@h/db2"}, 2, "must be a SQLite file"},
-		{"no SQLite file", []string{"db", "copy", "--data-dir", t.TempDir(), "--to", "postgres://a@127.0.0.1:1/db"}, 1, "no SQLite database to copy at"},
+		{"no SQLite file", []string{"db", "copy", "--data-dir", empty, "--to", "postgres://a@127.0.0.1:1/db"}, 1, "no SQLite database to copy at"},
 		{"nobody listening", []string{"db", "copy", "--data-dir", dir, "--to", "postgres://app:secret@127.0.0.1:1/db?connect_timeout=5"}, 1, "connect to postgres://app@127.0.0.1:1/db"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

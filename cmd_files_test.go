@@ -20,7 +20,7 @@ func TestCLI_filesMigrateToS3AndBackThenCheck(t *testing.T) {
 		t.Fatalf("demo: %s", stderr)
 	}
 	ctx := context.Background()
-	d, local, err := openStore(ctx, dataLoc{dir: dir}, "file", files.Options{})
+	d, local, err := openStore(ctx, dataLocOf(t, dir), "file", files.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

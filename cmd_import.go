@@ -18,7 +18,7 @@ const importCacheKiB = 8 << 10
 // runImport restores a course archive as a new course:
 // coursevault import FILE [--code NEWCODE] [--course-quota BYTES] [--data-dir DIR].
 func runImport(ctx context.Context, args []string, stdout io.Writer) error {
-	file, args := splitFileArg(args, "code", "data-dir", "storage", "course-quota")
+	file, args := splitFileArg(args, "code", "data-dir", "database", "storage", "course-quota")
 	f := newFlags("import")
 	dataDir := f.dataDir()
 	storage := f.storage()

@@ -16,7 +16,7 @@ import (
 // results, as POST /api/courses/:id/submissions takes them. Rejected lines
 // are listed; the good lines are written either way (exit 1 if any was rejected).
 func runIngest(ctx context.Context, args []string, stdout io.Writer) error {
-	file, args := splitFileArg(args, "course", "data-dir", "max-line", "max-stdout")
+	file, args := splitFileArg(args, "course", "data-dir", "database", "max-line", "max-stdout")
 	f := newFlags("ingest")
 	dataDir := f.dataDir()
 	courseRef := f.String("course", "", "course id or code")

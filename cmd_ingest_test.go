@@ -18,12 +18,9 @@ func TestCLI_ingest(t *testing.T) {
 		t.Fatalf("demo: %d %s", code, stderr)
 	}
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := openDataDir(t, dir)
 	var student string
-	err = d.InTx(ctx, func(tx *db.Queries) error {
+	err := d.InTx(ctx, func(tx *db.Queries) error {
 		c, err := tx.CourseByCode(ctx, "CS101")
 		if err != nil {
 			return err
@@ -38,7 +35,6 @@ func TestCLI_ingest(t *testing.T) {
 			return nil
 		})
 	})
-	d.Close()
 	if err != nil || student == "" {
 		t.Fatalf("setup: %v (student %q)", err, student)
 	}

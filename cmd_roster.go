@@ -29,7 +29,7 @@ func openCourseImport(ctx context.Context, args []string, command string, more f
 	if err != nil {
 		return nil, err
 	}
-	file, args := splitFileArg(args, "course", "data-dir")
+	file, args := splitFileArg(args, "course", "data-dir", "database")
 	f := newFlags(command + " import")
 	dataDir := f.dataDir()
 	courseRef := f.String("course", "", "course id or code")

@@ -6,12 +6,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"coursevault/db"
 	"coursevault/web"
 )
 
@@ -50,11 +48,7 @@ func TestCLI_userLinkPrintsAOneTimeLink(t *testing.T) {
 
 	// The last link opens the set-password page; the earlier ones no longer do.
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openDataDir(t, dir)
 	srv := httptest.NewServer(web.New(d, web.Deps{}, slog.New(slog.NewTextHandler(io.Discard, nil)), web.Config{}).Handler())
 	defer srv.Close()
 	for path, want := range map[string]int{last: http.StatusOK, first: http.StatusGone} {

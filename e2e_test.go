@@ -388,7 +388,7 @@ func TestE2E_siteAdminImportsArchive(t *testing.T) {
 	fillDemo(t, dir, "--courses", "1", "--students", "60", "--stdout-bytes", "4000")
 	srv := startServer(t, dir)
 	zip := filepath.Join(t.TempDir(), "cs101.zip")
-	if out, err := exec.Command(binary(t), "export", "course", "--data-dir", dir, "--course", "1", "--include-stdout", "--out", zip).CombinedOutput(); err != nil {
+	if out, err := exec.Command(binary(t), withDatabase(t, []string{"export", "course", "--data-dir", dir, "--course", "1", "--include-stdout", "--out", zip})...).CombinedOutput(); err != nil {
 		t.Fatalf("coursevault export course: %v\n%s", err, out)
 	}
 

@@ -13,7 +13,7 @@ func TestE2E_siteAdminMakesALinkAndThePersonSetsAPassword(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, t.TempDir())
 	// A person added without a password, as rosters and imports add them.
-	if out, err := exec.Command(binary(t), "user", "add", "--data-dir", srv.DataDir, "--email", "fresh@demo.test", "--name", "Fresh Person").CombinedOutput(); err != nil {
+	if out, err := exec.Command(binary(t), withDatabase(t, []string{"user", "add", "--data-dir", srv.DataDir, "--email", "fresh@demo.test", "--name", "Fresh Person"})...).CombinedOutput(); err != nil {
 		t.Fatalf("coursevault user add: %v\n%s", err, out)
 	}
 

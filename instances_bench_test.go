@@ -11,7 +11,7 @@ import (
 // BenchmarkInstances_exportsFinishedIn60s counts the course archives that
 // finish in 60 s with one instance (serve: web and worker) and with two (serve
 // and a `coursevault worker`) on one database and store (PostgreSQL and S3
-// when the test environment names them, see sharedPlaces), while a client
+// when the test environment names them, see databaseOf and sharedStore), while a client
 // keeps four archives asked for (two courses, with stdout, with and without
 // files: each finished one is asked for again). It reports exports/60s and
 // logs the time from asking to ready. Minutes long: COURSEVAULT_INSTANCES_BENCH=1
@@ -26,13 +26,12 @@ func BenchmarkInstances_exportsFinishedIn60s(b *testing.B) {
 	for _, instances := range []int{1, 2} {
 		b.Run(fmt.Sprintf("instances=%d", instances), func(b *testing.B) {
 			dir := b.TempDir()
-			database, store := sharedPlaces(b)
-			shared := append(database, store...)
-			token := vaultDemoOn(b, dir, database, store, "--courses", "2", "--students", "200",
+			store := sharedStore(b)
+			token := vaultDemoOn(b, dir, store, "--courses", "2", "--students", "200",
 				"--assignments", "15", "--submissions", "2", "--stdout-bytes", "8000")
-			web := startVault(b, dir, append([]string{"--poll-interval", "200ms"}, shared...)...)
+			web := startVault(b, dir, append([]string{"--poll-interval", "200ms"}, store...)...)
 			if instances == 2 {
-				startWorker(b, dir, append([]string{"--poll-interval", "200ms"}, shared...)...)
+				startWorker(b, dir, append([]string{"--poll-interval", "200ms"}, store...)...)
 			}
 			api := newVaultAPI(b, web.base, token)
 			asks := []string{`{"include_stdout":true}`, `{"include_stdout":true,"include_files":false}`}

@@ -11,15 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"coursevault/db/dbtest"
 	"coursevault/db/files/filestest"
-	"coursevault/db/pgtest"
 )
 
 // TestInstances_exportOfAKilledInstanceFinishesOnAnother runs coursevault as
 // a school with several instances would: two serve processes (web and
 // worker) and one worker sharing a database and a store (PostgreSQL and S3
-// when the test environment names them, see sharedPlaces). A session made on
+// when the test environment names them, see databaseOf and sharedStore). A
+// session made on
 // one web instance works on the other; an export asked for on one is run by
 // whichever worker claims it, polled from the other, and when the process
 // running it is killed (SIGKILL) another finishes it after the lease: once,
@@ -29,10 +28,9 @@ func TestInstances_exportOfAKilledInstanceFinishesOnAnother(t *testing.T) {
 		t.Skip("starts three processes on a large demo; skipped under -short")
 	}
 	dir := t.TempDir()
-	database, store := sharedPlaces(t)
-	shared := append(database, store...)
-	token := vaultDemoOn(t, dir, database, store, "--students", "300", "--assignments", "20", "--submissions", "2", "--stdout-bytes", "20000")
-	common := append([]string{"--poll-interval", "200ms", "--job-lease", "3s"}, shared...)
+	store := sharedStore(t)
+	token := vaultDemoOn(t, dir, store, "--students", "300", "--assignments", "20", "--submissions", "2", "--stdout-bytes", "20000")
+	common := append([]string{"--poll-interval", "200ms", "--job-lease", "3s"}, store...)
 	a := startVault(t, dir, common...)
 	b := startVault(t, dir, common...)
 	w := startWorker(t, dir, common...)
@@ -75,7 +73,7 @@ func TestInstances_exportOfAKilledInstanceFinishesOnAnother(t *testing.T) {
 		}
 		notYet("B", ex)
 		if ex.Status == "running" && ex.Progress.Done > 0 {
-			holder = byPid[runningWorkerPid(t, dir, database)]
+			holder = byPid[runningWorkerPid(t, dir)]
 		}
 	}
 	holder.kill()
@@ -113,7 +111,7 @@ func TestInstances_exportOfAKilledInstanceFinishesOnAnother(t *testing.T) {
 	if len(list) != 1 || list[0].ID != ex.ID {
 		t.Errorf("exports after the takeover: %+v, want the one archive once", list)
 	}
-	jobsOut := vaultRun(t, append([]string{"jobs", "--data-dir", dir, "--state", "succeeded"}, database...)...)
+	jobsOut := vaultRun(t, "jobs", "--data-dir", dir, "--state", "succeeded")
 	if n := strings.Count(jobsOut, "archive"); n != 1 {
 		t.Errorf("succeeded archive jobs: %d, want 1:\n%s", n, jobsOut)
 	}
@@ -127,28 +125,24 @@ func TestInstances_exportOfAKilledInstanceFinishesOnAnother(t *testing.T) {
 	}
 }
 
-// sharedPlaces are the flags that put every instance on one database and
-// one store: a throwaway PostgreSQL database with
-// COURSEVAULT_TEST_DATABASE=postgres, and a fresh S3 prefix with
-// COURSEVAULT_TEST_STORE=s3; the data directory's SQLite file and
-// attachments otherwise.
-func sharedPlaces(t testing.TB) (database, store []string) {
-	if pgtest.Enabled() {
-		database = []string{"--database", dbtest.URL(t)}
-	}
+// sharedStore is the flag that puts every instance on one store: a fresh
+// S3 prefix with COURSEVAULT_TEST_STORE=s3, the data directory's
+// attachments otherwise. (The database is the data directory's, see
+// databaseOf: a PostgreSQL one with COURSEVAULT_TEST_DATABASE=postgres.)
+func sharedStore(t testing.TB) []string {
 	if os.Getenv("COURSEVAULT_TEST_STORE") == "s3" {
-		store = []string{"--storage", filestest.UniqueS3URL(t)}
+		return []string{"--storage", filestest.UniqueS3URL(t)}
 	}
-	return database, store
+	return nil
 }
 
 var workerPid = regexp.MustCompile(`running .*:(\d+):[0-9a-f]{8}\b`)
 
 // runningWorkerPid returns the pid of the process running the one running
 // job, from `coursevault jobs`' WORKER column.
-func runningWorkerPid(t *testing.T, dir string, database []string) int {
+func runningWorkerPid(t *testing.T, dir string) int {
 	t.Helper()
-	out := vaultRun(t, append([]string{"jobs", "--data-dir", dir, "--state", "running"}, database...)...)
+	out := vaultRun(t, "jobs", "--data-dir", dir, "--state", "running")
 	m := workerPid.FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no running job with a worker in:\n%s", out)

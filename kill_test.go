@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,7 +70,7 @@ func vaultBinary(t testing.TB) string {
 func vaultRun(t testing.TB, args ...string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	cmd := exec.Command(vaultBinary(t), args...)
+	cmd := exec.Command(vaultBinary(t), withDatabase(t, args)...)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("coursevault %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
@@ -83,15 +82,15 @@ func vaultRun(t testing.TB, args ...string) string {
 // bearer token of the demo's course admin.
 func vaultDemo(t testing.TB, dir string, demoFlags ...string) (token string) {
 	t.Helper()
-	return vaultDemoOn(t, dir, nil, nil, demoFlags...)
+	return vaultDemoOn(t, dir, nil, demoFlags...)
 }
 
-// vaultDemoOn is vaultDemo on the database and store the flags name (see
-// sharedPlaces; none: the data directory's).
-func vaultDemoOn(t testing.TB, dir string, database, store []string, demoFlags ...string) (token string) {
+// vaultDemoOn is vaultDemo on the store the flags name (see sharedStore;
+// none: the data directory's).
+func vaultDemoOn(t testing.TB, dir string, store []string, demoFlags ...string) (token string) {
 	t.Helper()
-	vaultRun(t, slices.Concat([]string{"demo", "--data-dir", dir}, database, store, demoFlags)...)
-	return strings.TrimSpace(vaultRun(t, slices.Concat([]string{"token", "create", "--email", "instructor@demo.test", "--data-dir", dir}, database)...))
+	vaultRun(t, slices.Concat([]string{"demo", "--data-dir", dir}, store, demoFlags)...)
+	return strings.TrimSpace(vaultRun(t, "token", "create", "--email", "instructor@demo.test", "--data-dir", dir))
 }
 
 // vaultProc is a running `coursevault serve`.
@@ -127,7 +126,7 @@ func startWorker(t testing.TB, dir string, extra ...string) *vaultProc {
 // matches ready. It is killed at the end of the test if still running.
 func startCommand(t testing.TB, ready *regexp.Regexp, args ...string) *vaultProc {
 	t.Helper()
-	p := &vaultProc{cmd: exec.Command(vaultBinary(t), args...), out: &syncBuffer{}, log: &syncBuffer{}, done: make(chan struct{})}
+	p := &vaultProc{cmd: exec.Command(vaultBinary(t), withDatabase(t, args)...), out: &syncBuffer{}, log: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -462,11 +461,7 @@ func TestBusyDatabase_usersNeverSeeLocked(t *testing.T) {
 	srv := startVault(t, dir, "--poll-interval", "200ms", "--job-lease", "3s")
 	api := newVaultAPI(t, srv.base, token)
 	ctx := context.Background()
-	other, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := openDataDir(t, dir)
 
 	// workload makes every kind of write the app does for a user and checks
 	// each answer; it returns the slowest request.
@@ -575,11 +570,7 @@ func TestKill_importSurvivesSIGKILL(t *testing.T) {
 	zipPath := filepath.Join(t.TempDir(), "cs101.zip")
 	vaultRun(t, "export", "course", "--data-dir", dir, "--course", "1", "--include-stdout", "--out", zipPath)
 	ctx := context.Background()
-	other, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := openDataDir(t, dir)
 	// hidden checks the truth from outside: the copy is not to be seen
 	// until its import is done.
 	hidden := func(when string) {
@@ -592,11 +583,7 @@ func TestKill_importSurvivesSIGKILL(t *testing.T) {
 	// The kill comes once the import has written some of its submissions,
 	// seen in the database itself: on a fast machine the writing takes less
 	// than one progress report.
-	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "coursevault.db")+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := rawDataDir(t, dir)
 	writtenSubmissions := func() (n int) {
 		t.Helper()
 		err := raw.QueryRow(`SELECT count(*) FROM submissions s JOIN assignments a ON a.id = s.assignment_id
@@ -627,6 +614,25 @@ func TestKill_importSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("%d courses after the kill (%v); want the demo's and the hidden half-written one", n, err)
 	}
 
+	orig, err := other.CourseByCode(ctx, "CS101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sameRows compares the copy's rows with the original's.
+	sameRows := func(copied db.Course) (got, want db.ArchiveCounts, same bool) {
+		t.Helper()
+		if err := other.ReadTx(ctx, func(tx *db.Queries) error {
+			if want, err = tx.CountArchiveRows(ctx, orig.ID); err != nil {
+				return err
+			}
+			got, err = tx.CountArchiveRows(ctx, copied.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got, want, got == want
+	}
+
 	srv = startVault(t, dir, "--poll-interval", "200ms", "--job-lease", "3s")
 	hc, _ = vaultSignIn(t, srv.base, "admin@demo.test")
 	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
@@ -637,11 +643,18 @@ func TestKill_importSurvivesSIGKILL(t *testing.T) {
 		if time.Now().After(deadline) || status != "queued" && status != "running" {
 			t.Fatalf("after the restart the import is %q: %s", status, row)
 		}
-		hidden("while the retry runs")
-	}
-	orig, err := other.CourseByCode(ctx, "CS101")
-	if err != nil {
-		t.Fatal(err)
+		// The import shows the course once it is whole, a moment before its
+		// row says done (a transaction of its own): visible, it must be whole.
+		c, err := other.CourseByCode(ctx, "CS101-COPY")
+		if errors.Is(err, db.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want, same := sameRows(c); !same {
+			t.Fatalf("while the retry runs the course is visible half written: %+v rows of %+v", got, want)
+		}
 	}
 	copied, err := other.CourseByCode(ctx, "CS101-COPY")
 	if err != nil {
@@ -650,17 +663,7 @@ func TestKill_importSurvivesSIGKILL(t *testing.T) {
 	if n, err := other.CountCourses(ctx); err != nil || n != 2 {
 		t.Errorf("%d courses after the retry (%v); want 2: the killed attempt's course should be gone", n, err)
 	}
-	var want, got db.ArchiveCounts
-	if err := other.ReadTx(ctx, func(tx *db.Queries) error {
-		if want, err = tx.CountArchiveRows(ctx, orig.ID); err != nil {
-			return err
-		}
-		got, err = tx.CountArchiveRows(ctx, copied.ID)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
+	if got, want, same := sameRows(copied); !same {
 		t.Errorf("the imported course has %+v rows, the original %+v", got, want)
 	}
 	if bad := srv.serverErrors(); len(bad) > 0 {

@@ -122,9 +122,8 @@ func (f *loadFailures) add(format string, args ...any) {
 func TestLoad_pollersWhileExportsRun(t *testing.T) {
 	plan := loadPlanFromEnv(t)
 	dir := t.TempDir()
-	database, _ := sharedPlaces(t) // PostgreSQL with COURSEVAULT_TEST_DATABASE=postgres
-	token := vaultDemoOn(t, dir, database, nil, plan.demo...)
-	srv := startVault(t, dir, append([]string{"--poll-interval", "200ms"}, database...)...)
+	token := vaultDemo(t, dir, plan.demo...) // PostgreSQL with COURSEVAULT_TEST_DATABASE=postgres
+	srv := startVault(t, dir, "--poll-interval", "200ms")
 	api := newVaultAPI(t, srv.base, token)
 	baseURL, _ := url.Parse(srv.base)
 

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"coursevault/db"
 	"coursevault/db/dbtest"
 	"coursevault/web/auth"
 )
@@ -22,7 +21,7 @@ import (
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), args, &out, &errOut)
+	code := run(context.Background(), withDatabase(t, args), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -90,13 +89,9 @@ func TestCLI_tokenCreateForACourse(t *testing.T) {
 		tokens = append(tokens, strings.TrimSpace(out))
 	}
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := openDataDir(t, dir)
 	tok, err := d.CourseTokenByHash(ctx, auth.HashAccessToken(tokens[1]))
 	events, _ := d.AuditEvents(ctx, 1, 1)
-	d.Close()
 	if err != nil || tok.CourseID != 1 || tok.Name != "Autograder" || tok.CreatedBy != 0 {
 		t.Fatalf("stored token %+v, %v", tok, err)
 	}
@@ -125,6 +120,7 @@ func TestCLI_tokenCreateForACourse(t *testing.T) {
 }
 
 func TestCLI_envVarsSetFlags(t *testing.T) {
+	skipOnPostgres(t, "checks where the variables put the data directory's coursevault.db")
 	dir := t.TempDir()
 	t.Setenv("COURSEVAULT_DATA_DIR", dir)
 	if code, _, stderr := runCLI(t, "user", "add", "--email", "env@school.edu", "--name", "Env"); code != 0 {
@@ -164,7 +160,7 @@ func TestServe_demoThenGracefulShutdown(t *testing.T) {
 	var out syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", dir}, &out, io.Discard)
+		done <- run(ctx, withDatabase(t, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", dir}), &out, io.Discard)
 	}()
 
 	serving := regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)`)

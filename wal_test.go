@@ -31,6 +31,7 @@ func TestWAL_peakDuringLongExport(t *testing.T) {
 	if os.Getenv("COURSEVAULT_WAL") != "1" {
 		t.Skip("WAL test: set COURSEVAULT_WAL=1 (task wal)")
 	}
+	skipOnPostgres(t, "measures SQLite's write-ahead log file")
 	dir := os.Getenv("COURSEVAULT_WAL_DATA")
 	var token string
 	if dir == "" {

@@ -16,6 +16,7 @@ import (
 	"coursevault/db"
 	"coursevault/db/demo"
 	"coursevault/db/files"
+	"coursevault/db/pgtest"
 )
 
 // fixture is a demo database with its file store.
@@ -34,7 +35,9 @@ func smallDemo() demo.Options { return demo.Defaults() }
 
 // newFixture gives each test its own copy of a demo database sized by opts,
 // with static files in a real file store. Each size is generated once per
-// test binary and copied (generation costs seconds under -race).
+// test binary and copied (generation costs seconds under -race): a SQLite
+// file, or with COURSEVAULT_TEST_DATABASE=postgres a template database
+// (db/pgtest), and the files beside it.
 func newFixture(t testing.TB, opts demo.Options) *fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -43,10 +46,14 @@ func newFixture(t testing.TB, opts demo.Options) *fixture {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	database := filepath.Join(dir, "coursevault.db")
+	if pgtest.Enabled() {
+		database = pgtest.From(t, tmpl, func(url string) error { return generate(url, tmpl, opts) })
+	}
 	if err := os.CopyFS(dir, os.DirFS(tmpl)); err != nil {
 		t.Fatal(err)
 	}
-	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
+	d, err := db.OpenURL(ctx, database)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +79,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// template generates (once) the demo for opts into a directory holding
-// coursevault.db and files/, closed so the copy is consistent.
+// template returns the directory of the demo for opts, made once: on
+// SQLite it holds the generated coursevault.db and files/, closed so the
+// copy is consistent; on PostgreSQL it is empty until newFixture's first
+// pgtest.From generates the demo into it and a template database.
 func template(opts demo.Options) (string, error) {
 	templatesMu.Lock()
 	defer templatesMu.Unlock()
@@ -91,30 +100,37 @@ func template(opts demo.Options) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	if !pgtest.Enabled() {
+		if err := generate(filepath.Join(dir, "coursevault.db"), dir, opts); err != nil {
+			return "", err
+		}
+	}
+	templates[key] = dir
+	return dir, nil
+}
+
+// generate fills the database named by database, and dir's files/, with
+// the demo for opts.
+func generate(database, dir string, opts demo.Options) error {
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
+	d, err := db.OpenURL(ctx, database)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer d.Close()
 	svc, err := files.New(d, filepath.Join(dir, "files"), files.Options{})
 	if err != nil {
-		return "", err
+		return err
 	}
-	gen := opts
-	gen.PasswordHash = secretHash
-	gen.Static = func(ctx context.Context, courseID int64, p string, content []byte) error {
+	opts.PasswordHash = secretHash
+	opts.Static = func(ctx context.Context, courseID int64, p string, content []byte) error {
 		_, err := svc.AddStatic(ctx, courseID, p, bytes.NewReader(content))
 		return err
 	}
-	if _, err := demo.Generate(ctx, d, gen); err != nil {
-		return "", err
+	if _, err := demo.Generate(ctx, d, opts); err != nil {
+		return err
 	}
-	if err := d.Close(); err != nil { // checkpoints the WAL into the file
-		return "", err
-	}
-	templates[key] = dir
-	return dir, nil
+	return d.Close() // on SQLite, checkpoints the WAL into the file
 }
 
 func (f *fixture) source(q *db.Queries, courseID int64) Source {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 	"coursevault/db/demo"
 	"coursevault/db/files"
 )
@@ -29,13 +30,8 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	fs, err := files.New(d, filepath.Join(dir, "attachments"), files.Options{})
+	d := dbtest.Open(t) // SQLite, or PostgreSQL with COURSEVAULT_TEST_DATABASE=postgres
+	fs, err := files.New(d, filepath.Join(t.TempDir(), "attachments"), files.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,9 +19,13 @@ import (
 )
 
 // childImportEnv, when set to a data directory, makes the test binary import
-// <dir>/archive.zip there and kill itself (SIGKILL: no deferred cleanup
-// runs) in the middle of writing the rows, after the static files were stored.
-const childImportEnv = "COURSEVAULT_RESTORE_TEST_CHILD_DIR"
+// <dir>/archive.zip there (into the database childDatabaseEnv names) and
+// kill itself (SIGKILL: no deferred cleanup runs) in the middle of writing
+// the rows, after the static files were stored.
+const (
+	childImportEnv   = "COURSEVAULT_RESTORE_TEST_CHILD_DIR"
+	childDatabaseEnv = "COURSEVAULT_RESTORE_TEST_CHILD_DATABASE"
+)
 
 const childOwner = "import 7"
 
@@ -31,7 +35,7 @@ func runChildImport(dir string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	in := openInstance(&childTB{}, dir)
+	in := openInstance(&childTB{}, dir, os.Getenv(childDatabaseEnv))
 	_, err = Import(context.Background(), in.d, in.files, bytes.NewReader(b), int64(len(b)), Options{
 		Owner: childOwner,
 		Progress: func(done, total int64, note string) {
@@ -53,7 +57,7 @@ func killImport(t *testing.T, dst *instance, b []byte) {
 		t.Fatal(err)
 	}
 	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), childImportEnv+"="+dst.dir)
+	child.Env = append(os.Environ(), childImportEnv+"="+dst.dir, childDatabaseEnv+"="+dst.database)
 	var stderr strings.Builder
 	child.Stderr = &stderr
 	err := child.Run()

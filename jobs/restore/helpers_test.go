@@ -20,8 +20,10 @@ import (
 	"time"
 
 	"coursevault/db"
+	"coursevault/db/dbtest"
 	"coursevault/db/demo"
 	"coursevault/db/files"
+	"coursevault/db/pgtest"
 	"coursevault/jobs/archive"
 )
 
@@ -34,17 +36,20 @@ const (
 
 var testNow = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
-// instance is a data directory: a database and its attachment directory.
+// instance is a data directory and its database: the directory's
+// coursevault.db, or with COURSEVAULT_TEST_DATABASE=postgres a PostgreSQL
+// database of its own (db/pgtest).
 type instance struct {
-	dir   string
-	d     *db.DB
-	files *files.Service
+	dir      string
+	database string // the --database value
+	d        *db.DB
+	files    *files.Service
 }
 
-func openInstance(t testing.TB, dir string) *instance {
+func openInstance(t testing.TB, dir, database string) *instance {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
+	d, err := db.OpenURL(ctx, database)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,14 +58,24 @@ func openInstance(t testing.TB, dir string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &instance{dir: dir, d: d, files: svc}
+	return &instance{dir: dir, database: database, d: d, files: svc}
 }
 
 // freshInstance is an empty data directory.
-func freshInstance(t testing.TB) *instance { return openInstance(t, t.TempDir()) }
+func freshInstance(t testing.TB) *instance {
+	t.Helper()
+	dir := t.TempDir()
+	database := filepath.Join(dir, "coursevault.db")
+	if pgtest.Enabled() {
+		database = dbtest.URL(t)
+	}
+	return openInstance(t, dir, database)
+}
 
 // demoInstance is a copy of a demo data directory generated once per test
-// binary for opts (generation takes seconds under -race).
+// binary for opts (generation takes seconds under -race): of its SQLite
+// file and attachments, or on PostgreSQL of its attachments and a template
+// database.
 func demoInstance(t testing.TB, opts demo.Options) *instance {
 	t.Helper()
 	tmpl, err := template(opts)
@@ -68,10 +83,14 @@ func demoInstance(t testing.TB, opts demo.Options) *instance {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	database := filepath.Join(dir, "coursevault.db")
+	if pgtest.Enabled() {
+		database = pgtest.From(t, tmpl, func(url string) error { return generate(url, tmpl, opts) })
+	}
 	if err := os.CopyFS(dir, os.DirFS(tmpl)); err != nil {
 		t.Fatal(err)
 	}
-	return openInstance(t, dir)
+	return openInstance(t, dir, database)
 }
 
 // tinyDemo keeps archives small enough to fuzz.
@@ -99,6 +118,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// template returns the directory of the demo for opts, made once: on
+// SQLite holding the generated demo, on PostgreSQL empty until
+// demoInstance's first pgtest.From generates the demo into it and a
+// template database.
 func template(opts demo.Options) (string, error) {
 	templatesMu.Lock()
 	defer templatesMu.Unlock()
@@ -116,28 +139,36 @@ func template(opts demo.Options) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	if !pgtest.Enabled() {
+		if err := generate(filepath.Join(dir, "coursevault.db"), dir, opts); err != nil {
+			return "", err
+		}
+	}
+	templates[key] = dir
+	return dir, nil
+}
+
+// generate fills the database named by database, and dir's attachments,
+// with the demo for opts.
+func generate(database, dir string, opts demo.Options) error {
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(dir, "coursevault.db"))
+	d, err := db.OpenURL(ctx, database)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer d.Close()
 	svc, err := files.New(d, filepath.Join(dir, "attachments"), files.Options{})
 	if err != nil {
-		return "", err
+		return err
 	}
 	opts.Static = func(ctx context.Context, courseID int64, p string, content []byte) error {
 		_, err := svc.AddStatic(ctx, courseID, p, bytes.NewReader(content))
 		return err
 	}
 	if _, err := demo.Generate(ctx, d, opts); err != nil {
-		return "", err
+		return err
 	}
-	if err := d.Close(); err != nil {
-		return "", err
-	}
-	templates[key] = dir
-	return dir, nil
+	return d.Close()
 }
 
 // export archives a course of in with stdout and static files.
@@ -179,16 +210,26 @@ func (in *instance) importArchive(b []byte, opts Options) (Result, error) {
 // attachment directory's names and sizes.
 func (in *instance) state(t testing.TB) string {
 	t.Helper()
-	raw, err := sql.Open("sqlite", "file:"+filepath.Join(in.dir, "coursevault.db")+"?_pragma=query_only(1)")
+	driver, dsn := "sqlite", "file:"+in.database+"?_pragma=query_only(1)"
+	listTables := `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
+	if db.IsPostgresURL(in.database) {
+		// PostgreSQL has no rowid: each table's lines are sorted instead.
+		driver, dsn = "pgx", in.database
+		listTables = `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`
+	}
+	raw, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	tables := queryStrings(t, raw, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
 	var b strings.Builder
-	for _, table := range tables {
+	for _, table := range queryStrings(t, raw, listTables) {
 		fmt.Fprintf(&b, "== %s\n", table)
-		rows, err := raw.Query(`SELECT * FROM "` + table + `" ORDER BY rowid`)
+		order := " ORDER BY rowid"
+		if driver == "pgx" {
+			order = ""
+		}
+		rows, err := raw.Query(`SELECT * FROM "` + table + `"` + order)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,13 +239,18 @@ func (in *instance) state(t testing.TB) string {
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
+		var lines []string
 		for rows.Next() {
 			if err := rows.Scan(ptrs...); err != nil {
 				t.Fatal(err)
 			}
-			fmt.Fprintln(&b, vals...)
+			lines = append(lines, fmt.Sprintln(vals...))
 		}
 		rows.Close()
+		if driver == "pgx" {
+			sort.Strings(lines)
+		}
+		b.WriteString(strings.Join(lines, ""))
 	}
 	b.WriteString("== attachments\n")
 	err = filepath.WalkDir(filepath.Join(in.dir, "attachments"), func(p string, e fs.DirEntry, err error) error {

@@ -6,21 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"coursevault/db/pgtest"
 	"coursevault/jobs/probe"
 )
 
 // A large ingest writes in batches: another writer that writes every 10 ms
 // during it waits at most about one batch for the single writer, never for
-// the whole request.
+// the whole request. On PostgreSQL the single writer is InTx's advisory
+// lock, and the same holds.
 func TestIngest_otherWritersWaitAtMostABatch(t *testing.T) {
-	if pgtest.Enabled() {
-		// Each line costs several round trips to the server (about 5 ms on the
-		// 2-core CI machine against microseconds in SQLite), so a batch of
-		// 1,000 rows holds the writer 2-5 s: the ingest needs pipelined
-		// inserts on PostgreSQL before this holds (issue 20, left for later).
-		t.Skip("on PostgreSQL a 1,000-row batch takes longer than the 2 s this test allows; see the comment")
-	}
 	c := newCourse(t)
 	ctx := context.Background()
 	stop := probe.Writes(ctx, c.d, "test.write")
