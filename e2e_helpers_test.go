@@ -393,15 +393,32 @@ func (b *browser) waitEvery(what, expr string, timeout, interval time.Duration) 
 	deadline := time.Now().Add(timeout)
 	for {
 		var ok bool
-		b.eval("!!("+expr+")", &ok)
+		ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+		err := chromedp.Run(ctx, chromedp.Evaluate("!!("+expr+")", &ok))
+		cancel()
+		if err != nil && !navigating(err) {
+			b.fatalf("evaluate %s: %v", expr, err)
+		}
 		if ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.fatalf("waited %s for %s (%s)", timeout, what, expr)
+			b.fatalf("waited %s for %s (%s): last error %v", timeout, what, expr, err)
 		}
 		time.Sleep(interval)
 	}
+}
+
+// navigating reports whether an evaluation failed because the page was
+// being replaced (a form's redirect landing between two polls): not yet,
+// rather than a failure.
+func navigating(err error) bool {
+	for _, m := range []string{"navigated or closed", "Execution context was destroyed", "Cannot find context with specified id", "Not attached to an active page"} {
+		if strings.Contains(err.Error(), m) {
+			return true
+		}
+	}
+	return false
 }
 
 // open loads a path of the server and waits for the page.

@@ -6,7 +6,8 @@
 //	cd docs/jobsbench && go run . -cooldown 1ms -pg postgres://…/db -sqlite /tmp/river.db -n 2000 -lat 200
 //
 // With -scenario lifecycle it runs the kill, live-long-job and shutdown
-// scenarios instead (lifecycle.go).
+// scenarios instead (lifecycle.go), with -scenario load the load test's
+// pollers beside two CPU-bound jobs (load.go).
 package main
 
 import (
@@ -47,7 +48,7 @@ func main() {
 	sqlitePath := flag.String("sqlite", "", "SQLite file (empty: skip)")
 	n := flag.Int("n", 2000, "no-op jobs per throughput run")
 	lat := flag.Int("lat", 200, "latency samples")
-	scenario := flag.String("scenario", "throughput", "throughput (latency and no-op jobs/s) or lifecycle (kill, live, shutdown)")
+	scenario := flag.String("scenario", "throughput", "throughput (latency and no-op jobs/s), lifecycle (kill, live, shutdown) or load (pollers beside CPU-bound jobs)")
 	flag.Parse()
 	ctx := context.Background()
 	if *pgURL != "" {
@@ -60,6 +61,9 @@ func main() {
 		case *scenario == "lifecycle":
 			migrate(ctx, drv)
 			lifecycle(ctx, "river/postgres", drv, childArgs("-pg", *pgURL))
+		case *scenario == "load":
+			migrate(ctx, drv)
+			load(ctx, "river/postgres", drv)
 		default:
 			run(ctx, "river/postgres", drv, *n, *lat)
 		}
@@ -78,6 +82,9 @@ func main() {
 		case *scenario == "lifecycle":
 			migrate(ctx, drv)
 			lifecycle(ctx, "river/sqlite", drv, childArgs("-sqlite", *sqlitePath))
+		case *scenario == "load":
+			migrate(ctx, drv)
+			load(ctx, "river/sqlite", drv)
 		default:
 			run(ctx, "river/sqlite", drv, *n, *lat)
 		}
