@@ -54,19 +54,7 @@ func main() {
 	if *pgURL != "" {
 		pool, err := pgxpool.New(ctx, *pgURL)
 		check(err)
-		drv := riverpgxv5.New(pool)
-		switch {
-		case *child:
-			runChild(ctx, drv)
-		case *scenario == "lifecycle":
-			migrate(ctx, drv)
-			lifecycle(ctx, "river/postgres", drv, childArgs("-pg", *pgURL))
-		case *scenario == "load":
-			migrate(ctx, drv)
-			load(ctx, "river/postgres", drv)
-		default:
-			run(ctx, "river/postgres", drv, *n, *lat)
-		}
+		bench(ctx, *scenario, "river/postgres", riverpgxv5.New(pool), childArgs("-pg", *pgURL), *n, *lat)
 	}
 	if *sqlitePath != "" {
 		if !*child {
@@ -75,19 +63,24 @@ func main() {
 		db, err := sql.Open("sqlite", "file:"+*sqlitePath+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 		check(err)
 		db.SetMaxOpenConns(1) // the driver's advice: SQLite takes one operation at a time
-		drv := riversqlite.New(db)
-		switch {
-		case *child:
-			runChild(ctx, drv)
-		case *scenario == "lifecycle":
-			migrate(ctx, drv)
-			lifecycle(ctx, "river/sqlite", drv, childArgs("-sqlite", *sqlitePath))
-		case *scenario == "load":
-			migrate(ctx, drv)
-			load(ctx, "river/sqlite", drv)
-		default:
-			run(ctx, "river/sqlite", drv, *n, *lat)
-		}
+		bench(ctx, *scenario, "river/sqlite", riversqlite.New(db), childArgs("-sqlite", *sqlitePath), *n, *lat)
+	}
+}
+
+// bench runs the scenario on one driver (or, with -child, the kill
+// scenario's worker process).
+func bench[TTx any](ctx context.Context, scenario, name string, drv riverdriver.Driver[TTx], childArgs []string, n, lat int) {
+	switch {
+	case *child:
+		runChild(ctx, drv)
+	case scenario == "lifecycle":
+		migrate(ctx, drv)
+		lifecycle(ctx, name, drv, childArgs)
+	case scenario == "load":
+		migrate(ctx, drv)
+		load(ctx, name, drv)
+	default:
+		run(ctx, name, drv, n, lat)
 	}
 }
 

@@ -4,19 +4,16 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"coursevault/db"
 	"coursevault/db/demo"
+	"coursevault/db/demo/demotest"
 	"coursevault/db/files"
-	"coursevault/db/pgtest"
 )
 
 // fixture is a demo database with its file store.
@@ -41,18 +38,8 @@ func smallDemo() demo.Options { return demo.Defaults() }
 func newFixture(t testing.TB, opts demo.Options) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	tmpl, err := template(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	database := filepath.Join(dir, "coursevault.db")
-	if pgtest.Enabled() {
-		database = pgtest.From(t, tmpl, func(url string) error { return generate(url, tmpl, opts) })
-	}
-	if err := os.CopyFS(dir, os.DirFS(tmpl)); err != nil {
-		t.Fatal(err)
-	}
+	opts.PasswordHash = secretHash
+	dir, database := demotest.Copy(t, opts, "files")
 	d, err := db.OpenURL(ctx, database)
 	if err != nil {
 		t.Fatal(err)
@@ -65,72 +52,10 @@ func newFixture(t testing.TB, opts demo.Options) *fixture {
 	return &fixture{d: d, files: svc}
 }
 
-var (
-	templatesMu sync.Mutex
-	templates   = map[string]string{} // by fmt "%+v" of the options
-	templateDir string
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if templateDir != "" {
-		os.RemoveAll(templateDir)
-	}
+	demotest.Cleanup()
 	os.Exit(code)
-}
-
-// template returns the directory of the demo for opts, made once: on
-// SQLite it holds the generated coursevault.db and files/, closed so the
-// copy is consistent; on PostgreSQL it is empty until newFixture's first
-// pgtest.From generates the demo into it and a template database.
-func template(opts demo.Options) (string, error) {
-	templatesMu.Lock()
-	defer templatesMu.Unlock()
-	key := fmt.Sprintf("%+v", opts)
-	if dir, ok := templates[key]; ok {
-		return dir, nil
-	}
-	if templateDir == "" {
-		var err error
-		if templateDir, err = os.MkdirTemp("", "archive-test-"); err != nil {
-			return "", err
-		}
-	}
-	dir := filepath.Join(templateDir, strconv.Itoa(len(templates)))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	if !pgtest.Enabled() {
-		if err := generate(filepath.Join(dir, "coursevault.db"), dir, opts); err != nil {
-			return "", err
-		}
-	}
-	templates[key] = dir
-	return dir, nil
-}
-
-// generate fills the database named by database, and dir's files/, with
-// the demo for opts.
-func generate(database, dir string, opts demo.Options) error {
-	ctx := context.Background()
-	d, err := db.OpenURL(ctx, database)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	svc, err := files.New(d, filepath.Join(dir, "files"), files.Options{})
-	if err != nil {
-		return err
-	}
-	opts.PasswordHash = secretHash
-	opts.Static = func(ctx context.Context, courseID int64, p string, content []byte) error {
-		_, err := svc.AddStatic(ctx, courseID, p, bytes.NewReader(content))
-		return err
-	}
-	if _, err := demo.Generate(ctx, d, opts); err != nil {
-		return err
-	}
-	return d.Close() // on SQLite, checkpoints the WAL into the file
 }
 
 func (f *fixture) source(q *db.Queries, courseID int64) Source {

@@ -15,13 +15,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"coursevault/db"
 	"coursevault/db/dbtest"
 	"coursevault/db/demo"
+	"coursevault/db/demo/demotest"
 	"coursevault/db/files"
 	"coursevault/db/pgtest"
 	"coursevault/jobs/archive"
@@ -78,18 +78,7 @@ func freshInstance(t testing.TB) *instance {
 // database.
 func demoInstance(t testing.TB, opts demo.Options) *instance {
 	t.Helper()
-	tmpl, err := template(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	database := filepath.Join(dir, "coursevault.db")
-	if pgtest.Enabled() {
-		database = pgtest.From(t, tmpl, func(url string) error { return generate(url, tmpl, opts) })
-	}
-	if err := os.CopyFS(dir, os.DirFS(tmpl)); err != nil {
-		t.Fatal(err)
-	}
+	dir, database := demotest.Copy(t, opts, "attachments")
 	return openInstance(t, dir, database)
 }
 
@@ -100,75 +89,14 @@ func tinyDemo() demo.Options {
 	return o
 }
 
-var (
-	templatesMu sync.Mutex
-	templates   = map[string]string{}
-	templateDir string
-)
-
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(childImportEnv); dir != "" {
 		runChildImport(dir)
 		return
 	}
 	code := m.Run()
-	if templateDir != "" {
-		os.RemoveAll(templateDir)
-	}
+	demotest.Cleanup()
 	os.Exit(code)
-}
-
-// template returns the directory of the demo for opts, made once: on
-// SQLite holding the generated demo, on PostgreSQL empty until
-// demoInstance's first pgtest.From generates the demo into it and a
-// template database.
-func template(opts demo.Options) (string, error) {
-	templatesMu.Lock()
-	defer templatesMu.Unlock()
-	key := fmt.Sprintf("%+v", opts)
-	if dir, ok := templates[key]; ok {
-		return dir, nil
-	}
-	if templateDir == "" {
-		var err error
-		if templateDir, err = os.MkdirTemp("", "restore-test-"); err != nil {
-			return "", err
-		}
-	}
-	dir := filepath.Join(templateDir, fmt.Sprint(len(templates)))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	if !pgtest.Enabled() {
-		if err := generate(filepath.Join(dir, "coursevault.db"), dir, opts); err != nil {
-			return "", err
-		}
-	}
-	templates[key] = dir
-	return dir, nil
-}
-
-// generate fills the database named by database, and dir's attachments,
-// with the demo for opts.
-func generate(database, dir string, opts demo.Options) error {
-	ctx := context.Background()
-	d, err := db.OpenURL(ctx, database)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	svc, err := files.New(d, filepath.Join(dir, "attachments"), files.Options{})
-	if err != nil {
-		return err
-	}
-	opts.Static = func(ctx context.Context, courseID int64, p string, content []byte) error {
-		_, err := svc.AddStatic(ctx, courseID, p, bytes.NewReader(content))
-		return err
-	}
-	if _, err := demo.Generate(ctx, d, opts); err != nil {
-		return err
-	}
-	return d.Close()
 }
 
 // export archives a course of in with stdout and static files.
