@@ -73,7 +73,7 @@ func TestEachRow_readsWhatEncodingJSONReads(t *testing.T) {
 		wantErr := json.Unmarshal([]byte(in), &want)
 		for _, chunk := range []int{1, 3, 1 << 20} {
 			var got []map[string]json.RawMessage
-			err := eachRow("data/x.json", &chunkReader{s: in, n: chunk}, false, func(r *row) error {
+			err := eachRow("data/x.json", &chunkReader{s: in, n: chunk}, true, true, func(r *row) error {
 				f := map[string]json.RawMessage{}
 				for k, v := range r.f {
 					f[k] = bytes.Clone(v) // r is reused

@@ -181,6 +181,54 @@ func TestImport_refusesBadArchivesAndChangesNothing(t *testing.T) {
 			},
 			want: `^data/test_results.json line 2: field "stdout": want a string or null$`,
 		},
+		// The build and test results are checked while they are written
+		// (checkedOnWrite): the same refusals, and nothing remains.
+		{
+			name: "a test result of a missing submission",
+			make: func(t *testing.T) []byte {
+				u := unpack(t, good)
+				u.editLine(t, "data/test_results.json", 3, func(l string) string {
+					return regexp.MustCompile(`"submission_id":\d+`).ReplaceAllString(l, `"submission_id":424242`)
+				})
+				return u.pack(t)
+			},
+			want: `^data/test_results.json line 3: field "submission_id": no submission with id 424242 in data/submissions.json$`,
+		},
+		{
+			name: "a second build result for a submission",
+			make: func(t *testing.T) []byte {
+				u := unpack(t, good)
+				lines := strings.Split(string(u.data["data/build_results.json"]), "\n")
+				lines = slices.Insert(lines, 3, lines[2]) // line 4 repeats line 3 (with its comma)
+				u.set("data/build_results.json", []byte(strings.Join(lines, "\n")))
+				return u.pack(t)
+			},
+			want: `^data/build_results.json line 4: field "submission_id": submission \d+ has a second build result$`,
+		},
+		{
+			name: "damaged test results with a broken row",
+			make: func(t *testing.T) []byte {
+				u := unpack(t, good)
+				// The manifest keeps the old checksum: the bytes are
+				// reported as damaged, not the row they break.
+				u.data["data/test_results.json"] = bytes.Replace(u.data["data/test_results.json"], []byte(`"submission_id"`), []byte(`"submission_iX"`), 1)
+				return u.pack(t)
+			},
+			want: `entry data/test_results.json: sha256 .* the content was changed or damaged`,
+		},
+		{
+			name: "fewer build results than the manifest says",
+			make: func(t *testing.T) []byte {
+				u := unpack(t, good)
+				for i, e := range u.manifest.Entries {
+					if e.Path == "data/build_results.json" {
+						u.manifest.Entries[i].Rows++
+					}
+				}
+				return u.pack(t)
+			},
+			want: `^archive: entry data/build_results.json: \d+ rows, manifest says \d+$`,
+		},
 		{
 			name: "a reference to a missing assignment",
 			make: func(t *testing.T) []byte {
@@ -233,7 +281,13 @@ func TestImport_refusesBadArchivesAndChangesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := tc.make(t)
 			before := src.state(t)
-			_, err := src.importArchive(b, Options{Limits: tc.limits})
+			// Under a new code, so the refusals found while writing are
+			// reached too (a taken code is refused before anything is written).
+			opts := Options{Limits: tc.limits, Code: "NEW101"}
+			if tc.is == ErrCodeTaken {
+				opts.Code = ""
+			}
+			_, err := src.importArchive(b, opts)
 			if err == nil {
 				t.Fatal("imported")
 			}

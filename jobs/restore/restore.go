@@ -105,18 +105,21 @@ func (e codeTaken) Error() string {
 }
 func (e codeTaken) Is(target error) bool { return target == ErrCodeTaken }
 
-// Import restores the archive in r (size bytes) as a new course. Before
-// writing anything it verifies the archive (what archive.VerifyLimits checks:
-// format version, names, sizes, checksums, bomb limits, data files being
-// JSON arrays of objects with the rows the manifest says; then no links or
-// special entries) and reads every data file once, checking each row's shape
-// and every reference; the data files' verification is done by that same
-// read (see openArchive). Then it stores the static files' bytes (pending, see
-// PendingOwnerType) and writes the rows in batches into a hidden course,
-// shown by the last transaction. If anything fails the course and the stored
-// files are deleted again and nothing remains; if the process dies, the
-// hidden course is removed by RemoveAbandoned or the next import with the
-// same Owner. Errors that refuse the archive match ErrRefused.
+// Import restores the archive in r (size bytes) as a new course. It verifies
+// the archive (what archive.VerifyLimits checks: format version, names,
+// sizes, checksums, bomb limits, data files being JSON arrays of objects
+// with the rows the manifest says; then no links or special entries) and
+// checks each row's shape and every reference, every data file's
+// verification and check being done by its first read (see openArchive).
+// All but the build and test results are read before anything is written;
+// those two (most of a big archive's bytes) are checked on their one read,
+// as they are written (checkedOnWrite). It stores the static files' bytes
+// (pending, see PendingOwnerType) and writes the rows in batches into a
+// hidden course, shown by the last transaction. If anything fails, or a
+// result row is refused, the course and the stored files are deleted again
+// and nothing remains; if the process dies, the hidden course is removed by
+// RemoveAbandoned or the next import with the same Owner. Errors that refuse
+// the archive match ErrRefused.
 func Import(ctx context.Context, d *db.DB, fs *files.Service, r io.ReaderAt, size int64, opts Options) (Result, error) {
 	lim := opts.Limits
 	if lim == (archive.Limits{}) {
@@ -218,6 +221,7 @@ type importer struct {
 	course  courseRow
 	statics []staticFileRow
 
+	ckpt        *db.Checkpointer // of the insert, between its batches
 	res         Result
 	done, total int64
 	stage       string
@@ -252,13 +256,19 @@ func table[T any](im *importer, name string, parse func(r *row) T, fn func(r *ro
 	})
 }
 
+// checkedOnWrite are the data files check leaves to insert: the two largest
+// (hundreds of MB of output in a big course), which refer only to
+// submissions, are verified and checked on their one read, as they are
+// written into the hidden course.
+var checkedOnWrite = map[string]bool{"data/build_results.json": true, "data/test_results.json": true}
+
 // readRows streams a data file's rows through parse and then fn, checking
 // ctx every few hundred rows. The entry is decompressed and hashed ahead,
 // on a goroutine of its own (readAhead). The first read of each file (by
-// check) is also its verification: if a row is refused, the rest of the
-// file is read, so damaged bytes are reported as damaged rather than as a
-// bad row (as archive.VerifyEntry does), and at the end the number of rows
-// must be the manifest's. readRows reports no progress: inBatches runs it
+// check, or by insert for checkedOnWrite) is also its verification: if a
+// row is refused, the rest of the file is read, so damaged bytes are
+// reported as damaged rather than as a bad row (as archive.VerifyEntry
+// does), and at the end the number of rows must be the manifest's. readRows reports no progress: inBatches runs it
 // on a goroutine of its own.
 func readRows[T any](im *importer, ctx context.Context, name string, parse func(r *row) T, fn func(r *row, v T) error) error {
 	er, err := im.open(name)
@@ -268,7 +278,8 @@ func readRows[T any](im *importer, ctx context.Context, name string, parse func(
 	defer er.Close()
 	ahead := readAhead(er)
 	var n int64
-	err = eachRow(name, ahead, im.checked, func(r *row) error {
+	verify := !im.checked || checkedOnWrite[name]
+	err = eachRow(name, ahead, verify, !im.checked, func(r *row) error {
 		v := parse(r)
 		if r.err != nil {
 			return r.err
@@ -282,13 +293,13 @@ func readRows[T any](im *importer, ctx context.Context, name string, parse func(
 		return nil
 	})
 	ahead.Close()
-	if err != nil && !im.checked && ctx.Err() == nil {
+	if err != nil && verify && ctx.Err() == nil {
 		er.Finish() // the bytes decide first
 	}
 	switch {
 	case er.Err() != nil:
 		return archiveError{er.Err()}
-	case err == nil && !im.checked && n != im.entries[name].Rows:
+	case err == nil && verify && n != im.entries[name].Rows:
 		return archiveError{fmt.Errorf("archive: entry %s: %d rows, manifest says %d", name, n, im.entries[name].Rows)}
 	}
 	return err
@@ -416,6 +427,9 @@ func inBatches[T any](im *importer, name string, parse func(r *row) T, size func
 			}
 			return err
 		})
+		if err == nil {
+			err = im.ckpt.Committed()
+		}
 		if err != nil {
 			cancel()
 			continue

@@ -211,16 +211,17 @@ func (r *row) optTime(name string) *time.Time {
 // (splitObject): one validation per byte instead of the several a
 // json.Decoder and json.Unmarshal into a map take. The check pass's read is
 // the data file's only JSON validation (openArchive leaves data files to it).
-// With checked, the bytes were validated before (by the check pass) and src
+// Without verify, the bytes were validated before (by the check pass) and src
 // ends with an error unless they are the same ones (sha256): the validation
 // is not repeated, and a row that changed meanwhile fails at that end.
-func eachRow(name string, src io.Reader, checked bool, fn func(r *row) error) error {
+// checking is the check pass's read, which does not keep outputs (row.checking).
+func eachRow(name string, src io.Reader, verify, checking bool, fn func(r *row) error) error {
 	lr := &lineReader{r: src}
 	sc := archive.NewRowScanner(lr)
 	bad := func(line int, problem string) error {
 		return &ShapeError{File: name, Line: line, Problem: problem, Syntax: true}
 	}
-	r := &row{file: name, f: map[string]json.RawMessage{}, checking: !checked}
+	r := &row{file: name, f: map[string]json.RawMessage{}, checking: checking}
 	for {
 		raw, start, err := sc.Next()
 		var pe *archive.ScanError
@@ -237,7 +238,7 @@ func eachRow(name string, src io.Reader, checked bool, fn func(r *row) error) er
 		if raw[0] != '{' {
 			return bad(r.line, "want an object")
 		}
-		if !checked && !validJSON(raw) {
+		if verify && !validJSON(raw) {
 			var m map[string]json.RawMessage
 			err := json.Unmarshal(raw, &m)
 			var se *json.SyntaxError

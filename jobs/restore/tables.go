@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"coursevault/db"
@@ -141,10 +140,10 @@ func parseStaticFile(r *row) staticFileRow {
 	return sf
 }
 
-// check reads every data file once before anything is written: each row's
-// shape, duplicate ids and keys the schema would refuse, and every
-// reference, so the transaction that follows cannot fail on the archive's
-// account.
+// check reads every data file but the results (checkedOnWrite) once before
+// anything is written: each row's shape, duplicate ids and keys the schema
+// would refuse, and every reference, so the writes that follow cannot fail
+// on the archive's account except for a result row, which insert refuses.
 func (im *importer) check() error {
 	bad := func(r *row, field, problem string, args ...any) error {
 		return &ShapeError{File: r.file, Line: r.line, Field: field, Problem: fmt.Sprintf(problem, args...)}
@@ -251,48 +250,9 @@ func (im *importer) check() error {
 	}); err != nil {
 		return err
 	}
-	missingSubmission := func(r *row, id int64) error {
-		return bad(r, "submission_id", "no submission with id %d in data/submissions.json", id)
-	}
-
-	// The two largest files, which only refer to submissions, are read side
-	// by side: the test results on a goroutine of their own (readRows, which
-	// reports no progress), the build results here.
-	im.note("Checking data/build_results.json and data/test_results.json")
-	testsCtx, stopTests := context.WithCancel(im.ctx)
-	defer stopTests()
-	var tests sync.WaitGroup
-	var testsErr error
-	tests.Go(func() {
-		testsErr = readRows(im, testsCtx, "data/test_results.json", parseTestResult, func(r *row, t db.TestResult) error {
-			if !submissions[t.SubmissionID] {
-				return missingSubmission(r, t.SubmissionID)
-			}
-			return nil
-		})
-	})
-	built := map[int64]bool{}
-	err := table(im, "data/build_results.json", parseBuildResult, func(r *row, b db.BuildResult) error {
-		switch {
-		case !submissions[b.SubmissionID]:
-			return missingSubmission(r, b.SubmissionID)
-		case built[b.SubmissionID]:
-			return bad(r, "submission_id", "submission %d has a second build result", b.SubmissionID)
-		}
-		built[b.SubmissionID] = true
-		return nil
-	})
-	if err != nil {
-		stopTests() // the first file's error is the one reported
-	}
-	tests.Wait()
-	if err == nil {
-		err = testsErr
-	}
-	if err != nil {
-		return err
-	}
-	built, submissions = nil, nil
+	// The two largest files, the build and test results, refer only to
+	// submissions: they are checked as they are written (see writtenChecked),
+	// so their bytes are read once.
 
 	im.note("Checking data/scores.json")
 	scored := map[[2]int64]bool{}
@@ -314,7 +274,7 @@ func (im *importer) check() error {
 	im.note("Checking data/static_files.json")
 	paths := map[string]bool{}
 	var staticBytes int64
-	err = table(im, "data/static_files.json", parseStaticFile, func(r *row, sf staticFileRow) error {
+	err := table(im, "data/static_files.json", parseStaticFile, func(r *row, sf staticFileRow) error {
 		clean, err := files.CleanStaticPath(sf.Path)
 		if err != nil {
 			return bad(r, "path", "%q is not a safe relative path", sf.Path)
@@ -356,10 +316,10 @@ func (im *importer) check() error {
 // every data file in batches (inBatches), then the static files, the audit
 // event and the showing of the course in one last transaction. References
 // were checked by check; ids are remapped through the maps as rows go in.
-func (im *importer) insert(code string, stored []storedFile) error {
+func (im *importer) insert(code string, stored []storedFile) (err error) {
 	ctx := im.ctx
 	res := &im.res
-	err := im.d.InTx(ctx, func(tx *db.Queries) error {
+	err = im.d.InTx(ctx, func(tx *db.Queries) error {
 		var err error
 		res.CourseID, err = tx.InsertRestoringCourse(ctx, db.Course{Code: code, Name: im.course.Name, Term: im.course.Term, CreatedAt: im.course.CreatedAt},
 			im.owner, time.Now().Add(restoreLease))
@@ -375,6 +335,18 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	}
 	res.Code, res.Name, res.Term = code, im.course.Name, im.course.Term
 	courseID := res.CourseID
+
+	// The WAL is copied into the database in the background while the next
+	// batch is written, not by the writer in the commits (db.Checkpointer).
+	stopCtx := context.WithoutCancel(ctx) // to turn it back on whatever happens
+	if im.ckpt, err = im.d.StartCheckpointer(stopCtx); err != nil {
+		return err
+	}
+	defer func() {
+		if serr := im.ckpt.Stop(stopCtx); err == nil {
+			err = serr
+		}
+	}()
 
 	// The rows of a batch are written without the import's cancellation:
 	// with it, the driver watches the context on a goroutine of its own for
@@ -445,8 +417,27 @@ func (im *importer) insert(code string, stored []storedFile) error {
 		return err
 	}
 
+	// The results are checked here, on their only read (see check): a row
+	// that names no submission or a second build result refuses the archive
+	// as check would, and the course written so far is removed (discard).
+	missingSubmission := func(r *row, id int64) {
+		r.fail("submission_id", fmt.Sprintf("no submission with id %d in data/submissions.json", id))
+	}
 	im.note("Writing build results")
-	res.BuildResults, err = inBatches(im, "data/build_results.json", parseBuildResult,
+	built := map[int64]bool{}
+	res.BuildResults, err = inBatches(im, "data/build_results.json", func(r *row) db.BuildResult {
+		b := parseBuildResult(r)
+		switch {
+		case r.err != nil:
+		case submissions[b.SubmissionID] == 0:
+			missingSubmission(r, b.SubmissionID)
+		case built[b.SubmissionID]:
+			r.fail("submission_id", fmt.Sprintf("submission %d has a second build result", b.SubmissionID))
+		default:
+			built[b.SubmissionID] = true
+		}
+		return b
+	},
 		func(b db.BuildResult) int { return len(b.Stdout) },
 		func(tx *db.Queries, rows []db.BuildResult) error {
 			for i := range rows {
@@ -459,7 +450,14 @@ func (im *importer) insert(code string, stored []storedFile) error {
 	}
 
 	im.note("Writing test results")
-	res.TestResults, err = inBatches(im, "data/test_results.json", parseTestResult,
+	built = nil
+	res.TestResults, err = inBatches(im, "data/test_results.json", func(r *row) db.TestResult {
+		t := parseTestResult(r)
+		if r.err == nil && submissions[t.SubmissionID] == 0 {
+			missingSubmission(r, t.SubmissionID)
+		}
+		return t
+	},
 		func(t db.TestResult) int { return len(t.Stdout) + len(t.Message) },
 		func(tx *db.Queries, rows []db.TestResult) error {
 			for i := range rows {
