@@ -20,6 +20,14 @@ import (
 func TestImport_refusesBadArchivesAndChangesNothing(t *testing.T) {
 	src := demoInstance(t, tinyDemo())
 	good := src.export(t, coursePeriods)
+	// edited makes good with what pattern matches on line n of file replaced.
+	edited := func(file string, n int, pattern, with string) func(t *testing.T) []byte {
+		return func(t *testing.T) []byte {
+			u := unpack(t, good)
+			u.editLine(t, file, n, func(l string) string { return regexp.MustCompile(pattern).ReplaceAllString(l, with) })
+			return u.pack(t)
+		}
+	}
 
 	for _, tc := range []struct {
 		name   string
@@ -64,13 +72,7 @@ func TestImport_refusesBadArchivesAndChangesNothing(t *testing.T) {
 		},
 		{
 			name: "a static file whose archive_path climbs out",
-			make: func(t *testing.T) []byte {
-				u := unpack(t, good)
-				u.editLine(t, "data/static_files.json", 2, func(l string) string {
-					return regexp.MustCompile(`"archive_path":"[^"]*"`).ReplaceAllString(l, `"archive_path":"data/course.json"`)
-				})
-				return u.pack(t)
-			},
+			make: edited("data/static_files.json", 2, `"archive_path":"[^"]*"`, `"archive_path":"data/course.json"`),
 			want: `data/static_files.json line 2: field "archive_path": no entry "data/course.json" under files/static/`,
 		},
 		{
@@ -117,35 +119,17 @@ func TestImport_refusesBadArchivesAndChangesNothing(t *testing.T) {
 		},
 		{
 			name: "a fraction that is not a number",
-			make: func(t *testing.T) []byte {
-				u := unpack(t, good)
-				u.editLine(t, "data/scores.json", 3, func(l string) string {
-					return regexp.MustCompile(`"fraction":[^,]*`).ReplaceAllString(l, `"fraction":"high"`)
-				})
-				return u.pack(t)
-			},
+			make: edited("data/scores.json", 3, `"fraction":[^,]*`, `"fraction":"high"`),
 			want: `^data/scores.json line 3: field "fraction": want a number or null$`,
 		},
 		{
 			name: "a missing field",
-			make: func(t *testing.T) []byte {
-				u := unpack(t, good)
-				u.editLine(t, "data/assignments.json", 2, func(l string) string {
-					return regexp.MustCompile(`"kind":"[a-z]*",`).ReplaceAllString(l, ``)
-				})
-				return u.pack(t)
-			},
+			make: edited("data/assignments.json", 2, `"kind":"[a-z]*",`, ``),
 			want: `^data/assignments.json line 2: field "kind": missing \(want one of homework, reading, project, exam\)$`,
 		},
 		{
 			name: "an unknown role",
-			make: func(t *testing.T) []byte {
-				u := unpack(t, good)
-				u.editLine(t, "data/members.json", 2, func(l string) string {
-					return regexp.MustCompile(`"role":"[a-z]*"`).ReplaceAllString(l, `"role":"owner"`)
-				})
-				return u.pack(t)
-			},
+			make: edited("data/members.json", 2, `"role":"[a-z]*"`, `"role":"owner"`),
 			want: `^data/members.json line 2: field "role": "owner" is not one of admin, teacher, ta, student$`,
 		},
 		{
@@ -172,26 +156,14 @@ func TestImport_refusesBadArchivesAndChangesNothing(t *testing.T) {
 		},
 		{
 			name: "output that is not a string",
-			make: func(t *testing.T) []byte {
-				u := unpack(t, good)
-				u.editLine(t, "data/test_results.json", 2, func(l string) string {
-					return regexp.MustCompile(`"stdout":"[^"]*"`).ReplaceAllString(l, `"stdout":42`)
-				})
-				return u.pack(t)
-			},
+			make: edited("data/test_results.json", 2, `"stdout":"[^"]*"`, `"stdout":42`),
 			want: `^data/test_results.json line 2: field "stdout": want a string or null$`,
 		},
 		// The build and test results are checked while they are written
 		// (checkedOnWrite): the same refusals, and nothing remains.
 		{
 			name: "a test result of a missing submission",
-			make: func(t *testing.T) []byte {
-				u := unpack(t, good)
-				u.editLine(t, "data/test_results.json", 3, func(l string) string {
-					return regexp.MustCompile(`"submission_id":\d+`).ReplaceAllString(l, `"submission_id":424242`)
-				})
-				return u.pack(t)
-			},
+			make: edited("data/test_results.json", 3, `"submission_id":\d+`, `"submission_id":424242`),
 			want: `^data/test_results.json line 3: field "submission_id": no submission with id 424242 in data/submissions.json$`,
 		},
 		{
@@ -231,24 +203,12 @@ func TestImport_refusesBadArchivesAndChangesNothing(t *testing.T) {
 		},
 		{
 			name: "a reference to a missing assignment",
-			make: func(t *testing.T) []byte {
-				u := unpack(t, good)
-				u.editLine(t, "data/submissions.json", 2, func(l string) string {
-					return regexp.MustCompile(`"assignment_id":\d+`).ReplaceAllString(l, `"assignment_id":99999`)
-				})
-				return u.pack(t)
-			},
+			make: edited("data/submissions.json", 2, `"assignment_id":\d+`, `"assignment_id":99999`),
 			want: `^data/submissions.json line 2: field "assignment_id": no assignment with id 99999 in data/assignments.json$`,
 		},
 		{
 			name: "a reference to a missing member",
-			make: func(t *testing.T) []byte {
-				u := unpack(t, good)
-				u.editLine(t, "data/scores.json", 2, func(l string) string {
-					return regexp.MustCompile(`"user_id":\d+`).ReplaceAllString(l, `"user_id":424242`)
-				})
-				return u.pack(t)
-			},
+			make: edited("data/scores.json", 2, `"user_id":\d+`, `"user_id":424242`),
 			want: `^data/scores.json line 2: field "user_id": no member with user_id 424242 in data/members.json$`,
 		},
 		{
