@@ -17,7 +17,8 @@ import (
 //	w, err := tx.PrepareSubmissionWriter(ctx)
 //	defer w.Close()
 //	found, err := w.Find(ctx, courseID, ids) // the batch's ids
-//	for ... { found[id] or w.Insert, else w.Replace; w.Build; w.Test; w.Score }
+//	for ... { found[id] or w.Insert, else w.Replace; w.Build; w.Test }
+//	w.Flush(ctx); w.Score ...
 
 // StudentRef is a course member matched by email or student id.
 type StudentRef struct {
@@ -74,14 +75,19 @@ type SubmissionRef struct {
 // SubmissionWriter writes autograder submissions with prepared statements,
 // reused for every line of one batch transaction.
 type SubmissionWriter struct {
+	q                                               *Queries
 	find, insert, update, delBuild, delTests, score *sql.Stmt
-	build                                           *BuildResultInsert
-	test                                            *TestResultInsert
+	// The results Build and Test collect, written by Flush with multi-row
+	// inserts (InsertBuildResults, InsertTestResults): one statement per
+	// row costs as much as the row.
+	builds  []BuildResult
+	tests   []TestResult
+	pending map[int64]bool // the submissions with results collected
 }
 
 // PrepareSubmissionWriter prepares the writer's statements; Close it when done.
 func (q *Queries) PrepareSubmissionWriter(ctx context.Context) (*SubmissionWriter, error) {
-	w := &SubmissionWriter{}
+	w := &SubmissionWriter{q: q, pending: map[int64]bool{}}
 	for _, s := range []struct {
 		stmt  **sql.Stmt
 		query string
@@ -108,14 +114,6 @@ func (q *Queries) PrepareSubmissionWriter(ctx context.Context) (*SubmissionWrite
 			return nil, fmt.Errorf("db: prepare submission writer: %w", err)
 		}
 		*s.stmt = stmt
-	}
-	var err error
-	if w.build, err = q.PrepareInsertBuildResult(ctx); err == nil {
-		w.test, err = q.PrepareInsertTestResult(ctx)
-	}
-	if err != nil {
-		w.Close()
-		return nil, err
 	}
 	return w, nil
 }
@@ -164,6 +162,13 @@ func (w *SubmissionWriter) Insert(ctx context.Context, s ExternalSubmission) (in
 // deletes its build and test results, for the caller to write the new ones.
 // The submission's update moves the course's data_version (trigger).
 func (w *SubmissionWriter) Replace(ctx context.Context, id int64, s ExternalSubmission) error {
+	// Results collected for this submission earlier in the batch must be
+	// written before they are deleted.
+	if w.pending[id] {
+		if err := w.Flush(ctx); err != nil {
+			return err
+		}
+	}
 	if _, err := w.update.ExecContext(ctx, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), id); err != nil {
 		return fmt.Errorf("db: replace submission %d (%q): %w", id, s.ExternalID, err)
 	}
@@ -176,16 +181,34 @@ func (w *SubmissionWriter) Replace(ctx context.Context, id int64, s ExternalSubm
 	return nil
 }
 
-// Build inserts a submission's build result.
-func (w *SubmissionWriter) Build(ctx context.Context, b BuildResult) error {
-	_, err := w.build.Exec(ctx, b)
-	return err
+// Build adds a submission's build result, written by the next Flush (or
+// Replace).
+func (w *SubmissionWriter) Build(b BuildResult) {
+	w.builds = append(w.builds, b)
+	w.pending[b.SubmissionID] = true
 }
 
-// Test inserts one of a submission's test results.
-func (w *SubmissionWriter) Test(ctx context.Context, t TestResult) error {
-	_, err := w.test.Exec(ctx, t)
-	return err
+// Test adds one of a submission's test results, written by the next Flush
+// (or Replace).
+func (w *SubmissionWriter) Test(t TestResult) {
+	w.tests = append(w.tests, t)
+	w.pending[t.SubmissionID] = true
+}
+
+// Flush writes the results Build and Test collected; call it before the
+// transaction commits.
+func (w *SubmissionWriter) Flush(ctx context.Context) error {
+	if err := w.q.InsertBuildResults(ctx, w.builds); err != nil {
+		return err
+	}
+	if err := w.q.InsertTestResults(ctx, w.tests); err != nil {
+		return err
+	}
+	clear(w.builds) // the stdout strings
+	clear(w.tests)
+	w.builds, w.tests = w.builds[:0], w.tests[:0]
+	clear(w.pending)
+	return nil
 }
 
 // Score sets a student's score for an assignment, inserting or replacing it.
@@ -207,12 +230,6 @@ func (w *SubmissionWriter) Close() error {
 		if s != nil {
 			s.Close()
 		}
-	}
-	if w.build != nil {
-		w.build.Close()
-	}
-	if w.test != nil {
-		w.test.Close()
 	}
 	return nil
 }

@@ -330,6 +330,11 @@ func (in *ingester) flush(b batch) error {
 				}
 			}
 		}
+		if tx != nil {
+			if err := w.Flush(ctx); err != nil {
+				return err
+			}
+		}
 		for _, s := range scores.list {
 			if err := w.Score(ctx, s); err != nil {
 				return err
@@ -391,14 +396,10 @@ func (in *ingester) write(ctx context.Context, w *db.SubmissionWriter, r *resolv
 		}
 	}
 	if l.Build != nil {
-		if err := w.Build(ctx, db.BuildResult{SubmissionID: id, Passed: *l.Build.Passed, Stdout: l.Build.Stdout, CreatedAt: in.now}); err != nil {
-			return false, err
-		}
+		w.Build(db.BuildResult{SubmissionID: id, Passed: *l.Build.Passed, Stdout: l.Build.Stdout, CreatedAt: in.now})
 	}
 	for _, t := range l.Tests {
-		if err := w.Test(ctx, db.TestResult{SubmissionID: id, Name: t.Name, Passed: *t.Passed, Message: t.Message, Stdout: t.Stdout, CreatedAt: in.now}); err != nil {
-			return false, err
-		}
+		w.Test(db.TestResult{SubmissionID: id, Name: t.Name, Passed: *t.Passed, Message: t.Message, Stdout: t.Stdout, CreatedAt: in.now})
 	}
 	if l.Score != nil {
 		at := l.submittedAt

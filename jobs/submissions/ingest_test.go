@@ -86,10 +86,23 @@ func TestIngest_sameIDAgainReplacesNotDuplicates(t *testing.T) {
 	if len(fractions) != 2 || fractions[0]+fractions[1] != 0.75 {
 		t.Errorf("scores %v, want 0.25 and 0.5", fractions)
 	}
-	// The same id twice in one body: the second replaces the first.
-	res, err = c.ingest(line("ext-3", "hw2", "ada@school.test", "") + "\n" + line("ext-3", "hw2", "ada@school.test", "") + "\n")
+	// The same id twice in one body (one batch): the second replaces the
+	// first, its build and tests too, though the first's were not yet
+	// written when the second came.
+	before = c.counts()
+	second := strings.ReplaceAll(fullExtra, `"stdout":"build ok"`, `"stdout":"build second"`)
+	res, err = c.ingest(line("ext-3", "hw2", "ada@school.test", fullExtra) + "\n" + line("ext-3", "hw2", "ada@school.test", second) + "\n")
 	if err != nil || res.Accepted != 2 || res.Replaced != 1 {
 		t.Errorf("one id twice in a body: %+v, %v", res, err)
+	}
+	after := c.counts()
+	if after.Submissions != before.Submissions+1 || after.BuildResults != before.BuildResults+1 || after.TestResults != before.TestResults+2 {
+		t.Errorf("one id twice in a body: counts %+v, before %+v; want one more submission, build result and its two tests", after, before)
+	}
+	builds := map[string]bool{}
+	c.d.EachBuildResult(ctx, c.id, true, func(r db.BuildResultRow) error { builds[r.Stdout] = true; return nil })
+	if !builds["build second"] || builds["build ok"] {
+		t.Errorf("build outputs after one id twice in a body: %v, want the second's", builds)
 	}
 }
 
