@@ -217,7 +217,7 @@ type importer struct {
 	entries  map[string]archive.Entry
 
 	// what the check found, for the insert
-	checked bool // the check passed: the data files are verified, valid JSON
+	checked bool // the check passed: the data files it read are verified, valid JSON
 	course  courseRow
 	statics []staticFileRow
 
@@ -268,8 +268,8 @@ var checkedOnWrite = map[string]bool{"data/build_results.json": true, "data/test
 // check, or by insert for checkedOnWrite) is also its verification: if a
 // row is refused, the rest of the file is read, so damaged bytes are
 // reported as damaged rather than as a bad row (as archive.VerifyEntry
-// does), and at the end the number of rows must be the manifest's. readRows reports no progress: inBatches runs it
-// on a goroutine of its own.
+// does), and at the end the number of rows must be the manifest's.
+// readRows reports no progress: inBatches runs it on a goroutine of its own.
 func readRows[T any](im *importer, ctx context.Context, name string, parse func(r *row) T, fn func(r *row, v T) error) error {
 	er, err := im.open(name)
 	if err != nil {

@@ -251,7 +251,7 @@ func (im *importer) check() error {
 		return err
 	}
 	// The two largest files, the build and test results, refer only to
-	// submissions: they are checked as they are written (see writtenChecked),
+	// submissions: they are checked as they are written (checkedOnWrite),
 	// so their bytes are read once.
 
 	im.note("Checking data/scores.json")
