@@ -21,6 +21,12 @@ const bulkRows = 64
 // insertRows inserts n rows with `head VALUES (?, ...), ...`, bulkRows rows a
 // statement; row appends row i's cols values to args.
 func (q *Queries) insertRows(ctx context.Context, what, head string, cols, n int, row func(args []any, i int) []any) error {
+	return q.insertReturning(ctx, what, head, "", cols, n, row, nil)
+}
+
+// insertReturning is insertRows with tail (a RETURNING clause) after the
+// values, and scan called on each row it returns (if tail is not empty).
+func (q *Queries) insertReturning(ctx context.Context, what, head, tail string, cols, n int, row func(args []any, i int) []any, scan func(*sql.Rows) error) error {
 	var stmt *sql.Stmt // for stmtRows rows
 	var stmtRows int
 	defer func() {
@@ -28,7 +34,7 @@ func (q *Queries) insertRows(ctx context.Context, what, head string, cols, n int
 			stmt.Close()
 		}
 	}()
-	args := make([]any, 0, cols*bulkRows)
+	args := make([]any, 0, cols*min(n, bulkRows))
 	for start := 0; start < n; start += bulkRows {
 		k := min(bulkRows, n-start)
 		if k != stmtRows {
@@ -37,7 +43,7 @@ func (q *Queries) insertRows(ctx context.Context, what, head string, cols, n int
 			}
 			one := "(?" + strings.Repeat(", ?", cols-1) + ")"
 			var err error
-			if stmt, err = q.q.PrepareContext(ctx, head+" VALUES "+one+strings.Repeat(", "+one, k-1)); err != nil {
+			if stmt, err = q.q.PrepareContext(ctx, head+" VALUES "+one+strings.Repeat(", "+one, k-1)+" "+tail); err != nil {
 				return fmt.Errorf("db: prepare insert of %s: %w", what, err)
 			}
 			stmtRows = k
@@ -46,11 +52,30 @@ func (q *Queries) insertRows(ctx context.Context, what, head string, cols, n int
 		for i := start; i < start+k; i++ {
 			args = row(args, i)
 		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+		if err := execOrScan(ctx, stmt, args, tail != "", scan); err != nil {
 			return fmt.Errorf("db: insert %d %s: %w", k, what, err)
 		}
 	}
 	return nil
+}
+
+// execOrScan runs stmt, reading what it returns with scan if returning.
+func execOrScan(ctx context.Context, stmt *sql.Stmt, args []any, returning bool, scan func(*sql.Rows) error) error {
+	if !returning {
+		_, err := stmt.ExecContext(ctx, args...)
+		return err
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // InsertSubmissions inserts rows (their ID ignored) and returns their new

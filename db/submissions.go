@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -14,11 +15,11 @@ import (
 // students by email or student id, and one prepared-statement writer per
 // batch transaction:
 //
-//	w, err := tx.PrepareSubmissionWriter(ctx)
+//	w, err := tx.PrepareSubmissionWriter(ctx, courseID)
 //	defer w.Close()
-//	found, err := w.Find(ctx, courseID, ids) // the batch's ids
-//	for ... { found[id] or w.Insert, else w.Replace; w.Build; w.Test }
-//	w.Flush(ctx); w.Score ...
+//	err = w.Find(ctx, ids) // the batch's ids
+//	for ... { replaced, err := w.Put(submission, build, tests) }
+//	err = w.Flush(ctx); w.Score ...
 
 // StudentRef is a course member matched by email or student id.
 type StudentRef struct {
@@ -65,41 +66,46 @@ type ExternalSubmission struct {
 	Now          time.Time
 }
 
-// SubmissionRef is where an external id already points.
-type SubmissionRef struct {
+// submissionRef is where an external id already points.
+type submissionRef struct {
 	ID           int64
 	AssignmentID int64
 	UserID       int64
 }
 
-// SubmissionWriter writes autograder submissions with prepared statements,
-// reused for every line of one batch transaction.
+// SubmissionWriter writes one batch of autograder submissions inside a
+// transaction. Put collects each submission with its results; Flush writes
+// them with multi-row statements (one statement per row costs as much as
+// the row), updating the ones sent before and inserting the new ones.
 type SubmissionWriter struct {
-	q                                               *Queries
-	find, insert, update, delBuild, delTests, score *sql.Stmt
-	// The results Build and Test collect, written by Flush with multi-row
-	// inserts (InsertBuildResults, InsertTestResults): one statement per
-	// row costs as much as the row.
-	builds  []BuildResult
-	tests   []TestResult
-	pending map[int64]bool // the submissions with results collected
+	q                                 *Queries
+	course                            int64
+	update, delBuild, delTests, score *sql.Stmt
+	found                             map[string]submissionRef // by outside id: in the database (Find), or inserted by Flush
+	pending                           []*pendingSubmission     // Put since the last Flush, in order
+	byID                              map[string]*pendingSubmission
 }
 
-// PrepareSubmissionWriter prepares the writer's statements; Close it when done.
-func (q *Queries) PrepareSubmissionWriter(ctx context.Context) (*SubmissionWriter, error) {
-	w := &SubmissionWriter{q: q, pending: map[int64]bool{}}
+// pendingSubmission is a submission Put collected: id is 0 for a new one.
+type pendingSubmission struct {
+	id    int64
+	s     ExternalSubmission
+	build *BuildResult
+	tests []TestResult
+}
+
+// ErrSubmissionIDTaken is Put's error for an outside id that already names
+// another student's or assignment's submission in the course.
+var ErrSubmissionIDTaken = errors.New("the id names another student's or assignment's submission")
+
+// PrepareSubmissionWriter prepares a writer for courseID's submissions;
+// Close it when done.
+func (q *Queries) PrepareSubmissionWriter(ctx context.Context, courseID int64) (*SubmissionWriter, error) {
+	w := &SubmissionWriter{q: q, course: courseID, found: map[string]submissionRef{}, byID: map[string]*pendingSubmission{}}
 	for _, s := range []struct {
 		stmt  **sql.Stmt
 		query string
 	}{
-		// The ids (a JSON array) lead, each one an index search: the
-		// planner would rather scan the course's submissions.
-		{&w.find, `SELECT s.external_id, s.id, s.assignment_id, s.user_id
-		             FROM json_each(?) j CROSS JOIN submissions s INDEXED BY submissions_external_id CROSS JOIN assignments a
-		            WHERE s.external_id = j.value AND a.id = s.assignment_id AND a.course_id = ?
-		            ORDER BY s.id`},
-		{&w.insert, `INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at, external_id)
-		             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&w.update, `UPDATE submissions SET commit_sha = ?, state = ?, created_at = ?, updated_at = ? WHERE id = ?`},
 		{&w.delBuild, `DELETE FROM build_results WHERE submission_id = ?`},
 		{&w.delTests, `DELETE FROM test_results WHERE submission_id = ?`},
@@ -118,96 +124,141 @@ func (q *Queries) PrepareSubmissionWriter(ctx context.Context) (*SubmissionWrite
 	return w, nil
 }
 
-// Find returns the submissions of courseID that the outside ids name (the
-// first of each, as the ingest writes one), by outside id, in one query for
-// a batch of lines: ids nothing names are not in the map.
-func (w *SubmissionWriter) Find(ctx context.Context, courseID int64, externalIDs []string) (map[string]SubmissionRef, error) {
+// Find looks up, in one query for a batch of lines, the submissions of the
+// course that the outside ids already name (the first of each, as the
+// ingest writes one), for Put to replace.
+func (w *SubmissionWriter) Find(ctx context.Context, externalIDs []string) error {
 	ids, err := json.Marshal(externalIDs)
 	if err != nil {
-		return nil, fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), courseID, err)
+		return fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), w.course, err)
 	}
-	rows, err := w.find.QueryContext(ctx, string(ids), courseID)
+	// The ids (a JSON array) lead, each one an index search: the planner
+	// would rather scan the course's submissions.
+	rows, err := w.q.q.QueryContext(ctx, `
+		SELECT s.external_id, s.id, s.assignment_id, s.user_id
+		  FROM json_each(?) j CROSS JOIN submissions s INDEXED BY submissions_external_id CROSS JOIN assignments a
+		 WHERE s.external_id = j.value AND a.id = s.assignment_id AND a.course_id = ?
+		 ORDER BY s.id`, string(ids), w.course)
 	if err != nil {
-		return nil, fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), courseID, err)
+		return fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), w.course, err)
 	}
 	defer rows.Close()
-	found := make(map[string]SubmissionRef, len(externalIDs))
 	for rows.Next() {
 		var id string
-		var r SubmissionRef
+		var r submissionRef
 		if err := rows.Scan(&id, &r.ID, &r.AssignmentID, &r.UserID); err != nil {
-			return nil, fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), courseID, err)
+			return fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), w.course, err)
 		}
-		if _, ok := found[id]; !ok {
-			found[id] = r
+		if _, ok := w.found[id]; !ok {
+			w.found[id] = r
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), courseID, err)
-	}
-	return found, nil
-}
-
-// Insert adds a new submission and returns its id.
-func (w *SubmissionWriter) Insert(ctx context.Context, s ExternalSubmission) (int64, error) {
-	var id int64
-	err := w.insert.QueryRowContext(ctx, s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), s.ExternalID).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("db: insert submission %q of user %d for assignment %d: %w", s.ExternalID, s.UserID, s.AssignmentID, err)
-	}
-	return id, nil
-}
-
-// Replace overwrites submission id with s (commit, state, times) and
-// deletes its build and test results, for the caller to write the new ones.
-// The submission's update moves the course's data_version (trigger).
-func (w *SubmissionWriter) Replace(ctx context.Context, id int64, s ExternalSubmission) error {
-	// Results collected for this submission earlier in the batch must be
-	// written before they are deleted.
-	if w.pending[id] {
-		if err := w.Flush(ctx); err != nil {
-			return err
-		}
-	}
-	if _, err := w.update.ExecContext(ctx, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), id); err != nil {
-		return fmt.Errorf("db: replace submission %d (%q): %w", id, s.ExternalID, err)
-	}
-	if _, err := w.delBuild.ExecContext(ctx, id); err != nil {
-		return fmt.Errorf("db: delete build result of submission %d: %w", id, err)
-	}
-	if _, err := w.delTests.ExecContext(ctx, id); err != nil {
-		return fmt.Errorf("db: delete test results of submission %d: %w", id, err)
+		return fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), w.course, err)
 	}
 	return nil
 }
 
-// Build adds a submission's build result, written by the next Flush (or
-// Replace).
-func (w *SubmissionWriter) Build(b BuildResult) {
-	w.builds = append(w.builds, b)
-	w.pending[b.SubmissionID] = true
+// Put collects submission s with its build result (nil for none) and test
+// results, their SubmissionID left for Flush to fill in. An outside id
+// sent before (found by Find, or Put earlier in the batch) replaces that
+// submission with its results: replaced is true. An outside id of another
+// student's or assignment's submission is ErrSubmissionIDTaken, and nothing
+// is collected.
+func (w *SubmissionWriter) Put(s ExternalSubmission, build *BuildResult, tests []TestResult) (replaced bool, err error) {
+	if p := w.byID[s.ExternalID]; p != nil {
+		if p.s.AssignmentID != s.AssignmentID || p.s.UserID != s.UserID {
+			return false, ErrSubmissionIDTaken
+		}
+		p.s, p.build, p.tests = s, build, tests
+		return true, nil
+	}
+	p := &pendingSubmission{s: s, build: build, tests: tests}
+	if ref, ok := w.found[s.ExternalID]; ok {
+		if ref.AssignmentID != s.AssignmentID || ref.UserID != s.UserID {
+			return false, ErrSubmissionIDTaken
+		}
+		p.id, replaced = ref.ID, true
+	}
+	w.pending = append(w.pending, p)
+	w.byID[s.ExternalID] = p
+	return replaced, nil
 }
 
-// Test adds one of a submission's test results, written by the next Flush
-// (or Replace).
-func (w *SubmissionWriter) Test(t TestResult) {
-	w.tests = append(w.tests, t)
-	w.pending[t.SubmissionID] = true
-}
-
-// Flush writes the results Build and Test collected; call it before the
-// transaction commits.
+// Flush writes what Put collected; call it before the transaction commits.
+// A replaced submission is updated and its old results deleted; the new
+// ones are inserted, and then every result. The updates move the course's
+// data_version (trigger).
 func (w *SubmissionWriter) Flush(ctx context.Context) error {
-	if err := w.q.InsertBuildResults(ctx, w.builds); err != nil {
+	var inserts []*pendingSubmission
+	for _, p := range w.pending {
+		if p.id == 0 {
+			inserts = append(inserts, p)
+			continue
+		}
+		if err := w.replace(ctx, p); err != nil {
+			return err
+		}
+	}
+	err := w.q.insertReturning(ctx, "submissions", `
+		INSERT INTO submissions (assignment_id, user_id, commit_sha, state, created_at, updated_at, external_id)`,
+		`RETURNING id, external_id`, 7, len(inserts),
+		func(args []any, i int) []any {
+			s := inserts[i].s
+			return append(args, s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), s.ExternalID)
+		},
+		func(rows *sql.Rows) error {
+			var id int64
+			var ext string
+			if err := rows.Scan(&id, &ext); err != nil {
+				return err
+			}
+			p := w.byID[ext]
+			p.id = id
+			w.found[ext] = submissionRef{ID: id, AssignmentID: p.s.AssignmentID, UserID: p.s.UserID}
+			return nil
+		})
+	if err != nil {
 		return err
 	}
-	if err := w.q.InsertTestResults(ctx, w.tests); err != nil {
+	var builds []BuildResult
+	var tests []TestResult
+	for _, p := range w.pending {
+		if p.build != nil {
+			b := *p.build
+			b.SubmissionID = p.id
+			builds = append(builds, b)
+		}
+		for _, t := range p.tests {
+			t.SubmissionID = p.id
+			tests = append(tests, t)
+		}
+	}
+	if err := w.q.InsertBuildResults(ctx, builds); err != nil {
 		return err
 	}
-	clear(w.builds) // the stdout strings
-	clear(w.tests)
-	w.builds, w.tests = w.builds[:0], w.tests[:0]
-	clear(w.pending)
+	if err := w.q.InsertTestResults(ctx, tests); err != nil {
+		return err
+	}
+	clear(w.pending) // the stdout strings
+	w.pending = w.pending[:0]
+	clear(w.byID)
+	return nil
+}
+
+// replace overwrites submission p.id with p.s (commit, state, times) and
+// deletes its build and test results, for Flush to insert the new ones.
+func (w *SubmissionWriter) replace(ctx context.Context, p *pendingSubmission) error {
+	s := p.s
+	if _, err := w.update.ExecContext(ctx, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), p.id); err != nil {
+		return fmt.Errorf("db: replace submission %d (%q): %w", p.id, s.ExternalID, err)
+	}
+	if _, err := w.delBuild.ExecContext(ctx, p.id); err != nil {
+		return fmt.Errorf("db: delete build result of submission %d: %w", p.id, err)
+	}
+	if _, err := w.delTests.ExecContext(ctx, p.id); err != nil {
+		return fmt.Errorf("db: delete test results of submission %d: %w", p.id, err)
+	}
 	return nil
 }
 
@@ -226,7 +277,7 @@ func (w *SubmissionWriter) Score(ctx context.Context, s Score) error {
 
 // Close releases the statements.
 func (w *SubmissionWriter) Close() error {
-	for _, s := range []*sql.Stmt{w.find, w.insert, w.update, w.delBuild, w.delTests, w.score} {
+	for _, s := range []*sql.Stmt{w.update, w.delBuild, w.delTests, w.score} {
 		if s != nil {
 			s.Close()
 		}

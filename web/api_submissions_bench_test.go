@@ -38,7 +38,7 @@ func BenchmarkIngestAPI(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				pr, pw := io.Pipe()
 				go func() {
-					w := bufio.NewWriter(pw)
+					w := bufio.NewWriterSize(pw, 64<<10)
 					for j := range n {
 						fmt.Fprintf(w, `{"id":"b%d-%d-%d","assignment":"hw%d","student":%q,"commit":"abc","state":"passed","submitted_at":"2026-11-01T10:00:00Z","build":{"passed":true,"stdout":%s},"tests":[`,
 							n, i, j, 1+j%2, asStudent, stdout)

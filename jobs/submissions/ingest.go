@@ -288,26 +288,22 @@ func (in *ingester) flush(b batch) error {
 		var w *db.SubmissionWriter
 		if tx != nil {
 			var err error
-			if w, err = tx.PrepareSubmissionWriter(ctx); err != nil {
+			if w, err = tx.PrepareSubmissionWriter(ctx, in.course); err != nil {
 				return err
 			}
 			defer w.Close()
-		}
-		r := resolver{ctx: ctx, tx: tx, course: in.course, assignments: map[string]any{}, students: map[string]any{}}
-		var scores latestScores
-		var found map[string]db.SubmissionRef // the batch's ids sent before, then those it inserts
-		if tx != nil {
 			ids := make([]string, 0, len(b.lines))
 			for _, l := range b.lines {
 				if l.err == nil {
 					ids = append(ids, l.ID)
 				}
 			}
-			var err error
-			if found, err = w.Find(ctx, in.course, ids); err != nil {
+			if err := w.Find(ctx, ids); err != nil {
 				return err
 			}
 		}
+		r := resolver{ctx: ctx, tx: tx, course: in.course, assignments: map[string]any{}, students: map[string]any{}}
+		var scores latestScores
 		for _, l := range b.lines {
 			if l.err != nil {
 				res.Rejected = append(res.Rejected, Rejection{Line: l.n, Error: l.err.Error()})
@@ -316,7 +312,7 @@ func (in *ingester) flush(b batch) error {
 			if err := in.ctx.Err(); err != nil {
 				return err
 			}
-			replaced, err := in.write(ctx, w, &r, &l.Line, found, &scores)
+			replaced, err := in.write(w, &r, &l.Line, &scores)
 			var bad lineError
 			switch {
 			case errors.As(err, &bad):
@@ -366,9 +362,9 @@ type lineError string
 
 func (e lineError) Error() string { return string(e) }
 
-// write resolves one line and writes it, all before anything on an error of
-// the line's own.
-func (in *ingester) write(ctx context.Context, w *db.SubmissionWriter, r *resolver, l *Line, found map[string]db.SubmissionRef, scores *latestScores) (replaced bool, err error) {
+// write resolves one line and hands it to the writer, all or nothing on an
+// error of the line's own.
+func (in *ingester) write(w *db.SubmissionWriter, r *resolver, l *Line, scores *latestScores) (replaced bool, err error) {
 	assignment, err := r.assignment(l.Assignment)
 	if err != nil {
 		return false, err
@@ -379,27 +375,20 @@ func (in *ingester) write(ctx context.Context, w *db.SubmissionWriter, r *resolv
 	}
 	s := db.ExternalSubmission{ExternalID: l.ID, AssignmentID: assignment, UserID: student.UserID,
 		CommitSHA: l.Commit, State: l.State, SubmittedAt: l.submittedAt, Now: in.now}
-	prev, ok := found[l.ID]
-	var id int64
-	switch {
-	case !ok:
-		if id, err = w.Insert(ctx, s); err != nil {
-			return false, err
-		}
-		found[l.ID] = db.SubmissionRef{ID: id, AssignmentID: assignment, UserID: student.UserID}
-	case prev.AssignmentID != assignment || prev.UserID != student.UserID:
-		return false, lineError(fmt.Sprintf("field \"id\": %q already names another student's or assignment's submission in this course; an id names one student's work on one assignment, so send this one with a new id", l.ID))
-	default:
-		id, replaced = prev.ID, true
-		if err := w.Replace(ctx, id, s); err != nil {
-			return false, err
-		}
-	}
+	var build *db.BuildResult
 	if l.Build != nil {
-		w.Build(db.BuildResult{SubmissionID: id, Passed: *l.Build.Passed, Stdout: l.Build.Stdout, CreatedAt: in.now})
+		build = &db.BuildResult{Passed: *l.Build.Passed, Stdout: l.Build.Stdout, CreatedAt: in.now}
 	}
-	for _, t := range l.Tests {
-		w.Test(db.TestResult{SubmissionID: id, Name: t.Name, Passed: *t.Passed, Message: t.Message, Stdout: t.Stdout, CreatedAt: in.now})
+	tests := make([]db.TestResult, len(l.Tests))
+	for i, t := range l.Tests {
+		tests[i] = db.TestResult{Name: t.Name, Passed: *t.Passed, Message: t.Message, Stdout: t.Stdout, CreatedAt: in.now}
+	}
+	replaced, err = w.Put(s, build, tests)
+	if errors.Is(err, db.ErrSubmissionIDTaken) {
+		return false, lineError(fmt.Sprintf("field \"id\": %q already names another student's or assignment's submission in this course; an id names one student's work on one assignment, so send this one with a new id", l.ID))
+	}
+	if err != nil {
+		return false, err
 	}
 	if l.Score != nil {
 		at := l.submittedAt

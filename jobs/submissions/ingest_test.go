@@ -121,6 +121,18 @@ func TestIngest_idOfAnotherStudentOrAssignmentIsRejected(t *testing.T) {
 	if n := c.counts(); n.Submissions != 1 {
 		t.Errorf("%d submissions, want 1", n.Submissions)
 	}
+	// The same within one body (one batch): the first line is new, and
+	// the second may not take its id.
+	res, err = c.ingest(line("ext-2", "hw1", "ada@school.test", "") + "\n" + line("ext-2", "hw1", "bob@school.test", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 1 || len(res.Rejected) != 1 || res.Rejected[0].Line != 2 || !strings.Contains(res.Rejected[0].Error, `field "id"`) {
+		t.Errorf("result %+v, want line 2 rejected naming id", res)
+	}
+	if n := c.counts(); n.Submissions != 2 {
+		t.Errorf("%d submissions, want 2", n.Submissions)
+	}
 }
 
 func TestIngest_badLinesReportedGoodLinesKept(t *testing.T) {
