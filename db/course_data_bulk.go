@@ -15,7 +15,7 @@ import (
 // as the insert itself. Use them inside InBulkTx.
 
 // bulkRows is the most rows one statement inserts (7 columns × 64 rows stays
-// far below SQLite's 32766 parameters).
+// far below SQLite's 32766 parameters), a power of two.
 const bulkRows = 64
 
 // insertRows inserts n rows with `head VALUES (?, ...), ...`, bulkRows rows a
@@ -35,15 +35,20 @@ func (q *Queries) insertReturning(ctx context.Context, what, head, tail string, 
 		}
 	}()
 	args := make([]any, 0, cols*min(n, bulkRows))
-	for start := 0; start < n; start += bulkRows {
-		k := min(bulkRows, n-start)
+	for start := 0; start < n; {
+		// Statements of 64, 32, ... 1 rows, so that a few are enough for
+		// any n and come from the writer's cache (Queries.prepare).
+		k := bulkRows
+		for k > n-start {
+			k /= 2
+		}
 		if k != stmtRows {
 			if stmt != nil {
 				stmt.Close()
 			}
 			one := "(?" + strings.Repeat(", ?", cols-1) + ")"
 			var err error
-			if stmt, err = q.q.PrepareContext(ctx, head+" VALUES "+one+strings.Repeat(", "+one, k-1)+" "+tail); err != nil {
+			if stmt, err = q.prepare(ctx, head+" VALUES "+one+strings.Repeat(", "+one, k-1)+" "+tail); err != nil {
 				return fmt.Errorf("db: prepare insert of %s: %w", what, err)
 			}
 			stmtRows = k
@@ -55,6 +60,7 @@ func (q *Queries) insertReturning(ctx context.Context, what, head, tail string, 
 		if err := execOrScan(ctx, stmt, args, tail != "", scan); err != nil {
 			return fmt.Errorf("db: insert %d %s: %w", k, what, err)
 		}
+		start += k
 	}
 	return nil
 }

@@ -89,3 +89,70 @@ func TestCourseDataBulk_insertsEveryRowWithItsID(t *testing.T) {
 		t.Fatalf("a submission after the bulk insert: %v", err)
 	}
 }
+
+// The bulk inserts' statements are compiled once and then reused from the
+// writer's cache by later transactions: rows go in as before, a rolled-back
+// transaction leaves none, and the next one works again.
+func TestCourseDataBulk_laterTransactionsReuseTheStatements(t *testing.T) {
+	d := openTest(t)
+	ctx := context.Background()
+	courseID, aID, uID := courseDataFixture(t, d)
+	at := time.Date(2025, 3, 2, 10, 30, 0, 0, time.UTC)
+	insert := func(batch string, fail bool) error {
+		return d.InBulkTx(ctx, courseID, func(tx *Queries) error {
+			subs := make([]Submission, bulkRows+3) // the 64-row statement, then 2 and 1
+			for i := range subs {
+				subs[i] = Submission{AssignmentID: aID, UserID: uID, CommitSHA: batch, State: SubmissionPassed, CreatedAt: at, UpdatedAt: at}
+			}
+			ids, err := tx.InsertSubmissions(ctx, subs)
+			if err != nil {
+				return err
+			}
+			tests := make([]TestResult, len(ids))
+			for i, id := range ids {
+				tests[i] = TestResult{SubmissionID: id, Name: batch, Passed: true, Stdout: fmt.Sprint(batch, i), CreatedAt: at}
+			}
+			if err := tx.InsertTestResults(ctx, tests); err != nil {
+				return err
+			}
+			if fail {
+				return fmt.Errorf("batch %s fails", batch)
+			}
+			return nil
+		})
+	}
+	if err := insert("one", false); err != nil {
+		t.Fatal(err)
+	}
+	cached := func() int {
+		d.stmts.mu.Lock()
+		defer d.stmts.mu.Unlock()
+		return len(d.stmts.stmts)
+	}
+	if n := cached(); n < 6 {
+		t.Fatalf("%d statements cached after the first transaction, want the 64-, 2- and 1-row inserts of both tables", n)
+	}
+	if err := insert("two", true); err == nil {
+		t.Fatal("the failing batch did not fail")
+	}
+	if err := insert("three", false); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	rows, err := d.q.QueryContext(ctx, `SELECT name, COUNT(*) FROM test_results GROUP BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var n int
+		if err := rows.Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		counts[name] = n
+	}
+	if want := map[string]int{"one": bulkRows + 3, "three": bulkRows + 3}; fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Errorf("test results by batch %v, want %v", counts, want)
+	}
+}

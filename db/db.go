@@ -33,6 +33,7 @@ type DB struct {
 	w       *sql.DB
 	r       *sql.DB
 	dialect dialect
+	stmts   stmtCache // the writer's, for bulk writes
 	url     string // PostgreSQL's, for the job listener's own connection
 }
 
@@ -87,6 +88,7 @@ func describeOpenError(path string, err error) error {
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.stmts.close()
 	return errors.Join(d.r.Close(), d.w.Close())
 }
 
@@ -111,7 +113,10 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Queries) error) error {
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
-	if err := fn(&Queries{q: tx, dialect: d.dialect}); err != nil {
+	// Statements the transaction compiled for the cache are prepared on the
+	// writer pool once it has ended.
+	defer d.stmts.prepareWanted(ctx, d.w)
+	if err := fn(&Queries{q: tx, dialect: d.dialect, tx: tx, cache: &d.stmts}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -192,6 +197,8 @@ func (d *DB) Checkpoint(ctx context.Context) error {
 type Queries struct {
 	q       querier
 	dialect dialect
+	tx      *sql.Tx    // in a write transaction (InTx)
+	cache   *stmtCache // of the writer pool, in a write transaction
 }
 
 type querier interface {

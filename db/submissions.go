@@ -78,12 +78,12 @@ type submissionRef struct {
 // them with multi-row statements (one statement per row costs as much as
 // the row), updating the ones sent before and inserting the new ones.
 type SubmissionWriter struct {
-	q                                 *Queries
-	course                            int64
-	update, delBuild, delTests, score *sql.Stmt
-	found                             map[string]submissionRef // by outside id: in the database (Find), or inserted by Flush
-	pending                           []*pendingSubmission     // Put since the last Flush, in order
-	byID                              map[string]*pendingSubmission
+	q                                       *Queries
+	course                                  int64
+	find, update, delBuild, delTests, score *sql.Stmt
+	found                                   map[string]submissionRef // by outside id: in the database (Find), or inserted by Flush
+	pending                                 []*pendingSubmission     // Put since the last Flush, in order
+	byID                                    map[string]*pendingSubmission
 }
 
 // pendingSubmission is a submission Put collected: id is 0 for a new one.
@@ -106,6 +106,12 @@ func (q *Queries) PrepareSubmissionWriter(ctx context.Context, courseID int64) (
 		stmt  **sql.Stmt
 		query string
 	}{
+		// The ids (a JSON array) lead, each one an index search: the
+		// planner would rather scan the course's submissions.
+		{&w.find, `SELECT s.external_id, s.id, s.assignment_id, s.user_id
+		             FROM json_each(?) j CROSS JOIN submissions s INDEXED BY submissions_external_id CROSS JOIN assignments a
+		            WHERE s.external_id = j.value AND a.id = s.assignment_id AND a.course_id = ?
+		            ORDER BY s.id`},
 		{&w.update, `UPDATE submissions SET commit_sha = ?, state = ?, created_at = ?, updated_at = ? WHERE id = ?`},
 		{&w.delBuild, `DELETE FROM build_results WHERE submission_id = ?`},
 		{&w.delTests, `DELETE FROM test_results WHERE submission_id = ?`},
@@ -114,7 +120,7 @@ func (q *Queries) PrepareSubmissionWriter(ctx context.Context, courseID int64) (
 		            ON CONFLICT (assignment_id, user_id) DO UPDATE SET fraction = excluded.fraction, status = excluded.status,
 		              late = excluded.late, submitted_at = excluded.submitted_at, updated_at = excluded.updated_at`},
 	} {
-		stmt, err := q.q.PrepareContext(ctx, s.query)
+		stmt, err := q.prepare(ctx, s.query)
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("db: prepare submission writer: %w", err)
@@ -132,13 +138,7 @@ func (w *SubmissionWriter) Find(ctx context.Context, externalIDs []string) error
 	if err != nil {
 		return fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), w.course, err)
 	}
-	// The ids (a JSON array) lead, each one an index search: the planner
-	// would rather scan the course's submissions.
-	rows, err := w.q.q.QueryContext(ctx, `
-		SELECT s.external_id, s.id, s.assignment_id, s.user_id
-		  FROM json_each(?) j CROSS JOIN submissions s INDEXED BY submissions_external_id CROSS JOIN assignments a
-		 WHERE s.external_id = j.value AND a.id = s.assignment_id AND a.course_id = ?
-		 ORDER BY s.id`, string(ids), w.course)
+	rows, err := w.find.QueryContext(ctx, string(ids), w.course)
 	if err != nil {
 		return fmt.Errorf("db: find %d submissions of course %d: %w", len(externalIDs), w.course, err)
 	}
@@ -277,7 +277,7 @@ func (w *SubmissionWriter) Score(ctx context.Context, s Score) error {
 
 // Close releases the statements.
 func (w *SubmissionWriter) Close() error {
-	for _, s := range []*sql.Stmt{w.update, w.delBuild, w.delTests, w.score} {
+	for _, s := range []*sql.Stmt{w.find, w.update, w.delBuild, w.delTests, w.score} {
 		if s != nil {
 			s.Close()
 		}
