@@ -34,7 +34,7 @@ type DB struct {
 	r       *sql.DB
 	dialect dialect
 	stmts   stmtCache // the writer's, for bulk writes
-	url     string // PostgreSQL's, for the job listener's own connection
+	url     string    // PostgreSQL's, for the job listener's own connection
 }
 
 // Path-independent connection settings. synchronous=NORMAL is durable across
