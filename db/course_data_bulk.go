@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Multi-row inserts of a course's autograded work, for a bulk write (an
@@ -84,6 +85,30 @@ func execOrScan(ctx context.Context, stmt *sql.Stmt, args []any, returning bool,
 	return rows.Err()
 }
 
+// sqliteTime is how the SQLite driver writes a time (_time_format=sqlite).
+const sqliteTime = "2006-01-02 15:04:05.999999999-07:00"
+
+// timeArg is t as an argument of a bulk insert. On SQLite it is the text
+// the driver would write, remembered for the next rows: a batch's rows
+// mostly share one or two times (when it was written, when it was
+// submitted), and formatting each row's was a twentieth of the ingest
+// writer's time. Only inside a transaction (one goroutine).
+func (q *Queries) timeArg(t time.Time) any {
+	t = t.UTC()
+	if q.dialect == dialectPostgres {
+		return t
+	}
+	for i := range q.times.t {
+		if q.times.s[i] != "" && q.times.t[i].Equal(t) {
+			return q.times.s[i]
+		}
+	}
+	i := q.times.next
+	q.times.t[i], q.times.s[i] = t, t.Format(sqliteTime)
+	q.times.next = (i + 1) % len(q.times.t)
+	return q.times.s[i]
+}
+
 // InsertSubmissions inserts rows (their ID ignored) and returns their new
 // ids, in order. The ids follow the table's largest, as SQLite would choose
 // them one by one; the write transaction makes them this one's.
@@ -121,7 +146,7 @@ func (q *Queries) InsertBuildResults(ctx context.Context, rows []BuildResult) er
 		INSERT INTO build_results (submission_id, passed, stdout, created_at)`, 4, len(rows),
 		func(args []any, i int) []any {
 			b := rows[i]
-			return append(args, b.SubmissionID, b.Passed, b.Stdout, b.CreatedAt.UTC())
+			return append(args, b.SubmissionID, b.Passed, b.Stdout, q.timeArg(b.CreatedAt))
 		})
 }
 
@@ -131,7 +156,7 @@ func (q *Queries) InsertTestResults(ctx context.Context, rows []TestResult) erro
 		INSERT INTO test_results (submission_id, name, passed, message, stdout, created_at)`, 6, len(rows),
 		func(args []any, i int) []any {
 			t := rows[i]
-			return append(args, t.SubmissionID, t.Name, t.Passed, t.Message, t.Stdout, t.CreatedAt.UTC())
+			return append(args, t.SubmissionID, t.Name, t.Passed, t.Message, t.Stdout, q.timeArg(t.CreatedAt))
 		})
 }
 

@@ -156,3 +156,38 @@ func TestCourseDataBulk_laterTransactionsReuseTheStatements(t *testing.T) {
 		t.Errorf("test results by batch %v, want %v", counts, want)
 	}
 }
+
+// On SQLite the bulk inserts write a time as the text the driver writes
+// for it (timeArg formats it once for many rows), so that it reads back,
+// compares and sorts like every other.
+func TestCourseDataBulk_timesAreTheDriversText(t *testing.T) {
+	d := openTest(t)
+	skipOnPostgres(t, d, "times are text only on SQLite")
+	ctx := context.Background()
+	courseID, aID, uID := courseDataFixture(t, d)
+	at := time.Date(2025, 3, 2, 10, 30, 0, 123456789, time.FixedZone("CET", 3600))
+	err := d.InBulkTx(ctx, courseID, func(tx *Queries) error {
+		ids, err := tx.InsertSubmissions(ctx, []Submission{{AssignmentID: aID, UserID: uID, State: SubmissionPassed, CreatedAt: at, UpdatedAt: at}})
+		if err != nil {
+			return err
+		}
+		return tx.InsertTestResults(ctx, []TestResult{{SubmissionID: ids[0], Name: "t", CreatedAt: at}, {SubmissionID: ids[0], Name: "u", CreatedAt: at.Add(time.Second)}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got string
+	if err := d.q.QueryRowContext(ctx, `SELECT CAST(? AS TEXT)`, at.UTC()).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.q.QueryRowContext(ctx, `SELECT CAST(created_at AS TEXT) FROM test_results WHERE name = 't'`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("created_at stored as %q, the driver writes %q", got, want)
+	}
+	var later time.Time
+	if err := d.q.QueryRowContext(ctx, `SELECT created_at FROM test_results WHERE name = 'u'`).Scan(&later); err != nil || !later.Equal(at.Add(time.Second)) {
+		t.Errorf("the second row's time %v, %v; want %v", later, err, at.Add(time.Second))
+	}
+}

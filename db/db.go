@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -199,6 +200,11 @@ type Queries struct {
 	dialect dialect
 	tx      *sql.Tx    // in a write transaction (InTx)
 	cache   *stmtCache // of the writer pool, in a write transaction
+	times   struct {   // timeArg's last texts
+		t    [2]time.Time
+		s    [2]string
+		next int
+	}
 }
 
 type querier interface {

@@ -205,7 +205,7 @@ func (w *SubmissionWriter) Flush(ctx context.Context) error {
 		`RETURNING id, external_id`, 7, len(inserts),
 		func(args []any, i int) []any {
 			s := inserts[i].s
-			return append(args, s.AssignmentID, s.UserID, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), s.ExternalID)
+			return append(args, s.AssignmentID, s.UserID, s.CommitSHA, s.State, w.q.timeArg(s.SubmittedAt), w.q.timeArg(s.Now), s.ExternalID)
 		},
 		func(rows *sql.Rows) error {
 			var id int64
