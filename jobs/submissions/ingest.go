@@ -41,7 +41,7 @@ func (l Limits) orDefault() Limits {
 // one transaction of some tens of milliseconds, so other writers wait at most
 // that long for the single writer (as jobs/restore).
 const (
-	batchRows  = 1000
+	batchRows  = 2000
 	batchBytes = 4 << 20
 )
 
