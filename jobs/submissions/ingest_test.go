@@ -294,15 +294,16 @@ func TestIngest_studentIDSharedOrForeignIsRejected(t *testing.T) {
 func TestIngest_brokenBodyKeepsWhatWasWritten(t *testing.T) {
 	c := newCourse(t)
 	var b strings.Builder
-	for i := range 600 { // more than one batch (1,000 rows at 2 a line)
+	const batch = batchRows / 2 // lines of 2 rows
+	for i := range batch + 100 { // more than one batch
 		b.WriteString(line(fmt.Sprint("ok-", i), "hw1", "S1", `,"score":1`) + "\n")
 	}
 	broken := errors.New("connection reset")
 	res, err := Ingest(context.Background(), c.d, c.id, io.MultiReader(strings.NewReader(b.String()), iotest.ErrReader(broken)), Options{Now: testNow})
-	if !errors.Is(err, broken) || res.Accepted != 500 {
-		t.Fatalf("%d accepted, %v; want the first batch (500) and the read error", res.Accepted, err)
+	if !errors.Is(err, broken) || res.Accepted != batch {
+		t.Fatalf("%d accepted, %v; want the first batch (%d) and the read error", res.Accepted, err, batch)
 	}
-	if res, err = c.ingest(b.String()); err != nil || res.Accepted != 600 || res.Replaced != 500 {
+	if res, err = c.ingest(b.String()); err != nil || res.Accepted != batch+100 || res.Replaced != batch {
 		t.Errorf("sent again: %+v, %v", res, err)
 	}
 }
@@ -316,7 +317,7 @@ func TestIngest_dataVersionMovesOncePerBatch(t *testing.T) {
 	for i := range 10 { // 10 lines of 5 rows: one batch
 		small.WriteString(line(fmt.Sprint("s-", i), "hw1", "S1", fullExtra) + "\n")
 	}
-	for i := range 1000 { // 1,000 lines of 2 rows: two batches
+	for i := range batchRows { // lines of 2 rows: two batches
 		large.WriteString(line(fmt.Sprint("l-", i), "hw2", "bob@school.test", `,"score":1`) + "\n")
 	}
 	for _, tt := range []struct {
@@ -373,7 +374,8 @@ func (c *cancelAt) Err() error {
 // all its rows and does not move data_version; the batches before it stay.
 func TestIngest_failedBatchRollsBackItsRows(t *testing.T) {
 	var body strings.Builder
-	for i := range 1000 { // two batches of 500 lines (1,000 rows)
+	const batch = batchRows / 2 // lines of 2 rows
+	for i := range 2 * batch { // two batches
 		body.WriteString(line(fmt.Sprint("ok-", i), "hw1", "S1", `,"build":{"passed":true,"stdout":"x"}`) + "\n")
 	}
 	half := body.String()[:body.Len()/2]
@@ -388,11 +390,11 @@ func TestIngest_failedBatchRollsBackItsRows(t *testing.T) {
 	before := c.dataVersion(t)
 	ctx := newCancelAt(perBatch + perBatch/2) // half-way through the second batch
 	res, err := Ingest(ctx, c.d, c.id, strings.NewReader(body.String()), Options{Now: testNow})
-	if !errors.Is(err, context.Canceled) || res.Accepted != 500 {
+	if !errors.Is(err, context.Canceled) || res.Accepted != batch {
 		t.Fatalf("%d accepted, %v; want the first batch and the failure", res.Accepted, err)
 	}
-	if n := c.counts(); n.Submissions != 500 || n.BuildResults != 500 {
-		t.Errorf("counts %+v, want the first batch's 500 submissions and builds only", n)
+	if n := c.counts(); n.Submissions != batch || n.BuildResults != batch {
+		t.Errorf("counts %+v, want the first batch's %d submissions and builds only", n, batch)
 	}
 	if got := c.dataVersion(t); got != before+1 {
 		t.Errorf("data_version %d → %d, want one step (the first batch)", before, got)
