@@ -294,7 +294,7 @@ func TestIngest_studentIDSharedOrForeignIsRejected(t *testing.T) {
 func TestIngest_brokenBodyKeepsWhatWasWritten(t *testing.T) {
 	c := newCourse(t)
 	var b strings.Builder
-	const batch = batchRows / 2 // lines of 2 rows
+	const batch = batchRows / 2  // lines of 2 rows
 	for i := range batch + 100 { // more than one batch
 		b.WriteString(line(fmt.Sprint("ok-", i), "hw1", "S1", `,"score":1`) + "\n")
 	}
@@ -375,7 +375,7 @@ func (c *cancelAt) Err() error {
 func TestIngest_failedBatchRollsBackItsRows(t *testing.T) {
 	var body strings.Builder
 	const batch = batchRows / 2 // lines of 2 rows
-	for i := range 2 * batch { // two batches
+	for i := range 2 * batch {  // two batches
 		body.WriteString(line(fmt.Sprint("ok-", i), "hw1", "S1", `,"build":{"passed":true,"stdout":"x"}`) + "\n")
 	}
 	half := body.String()[:body.Len()/2]
