@@ -26,7 +26,7 @@ func (q *Queries) insertRows(ctx context.Context, what, head string, cols, n int
 }
 
 // insertReturning is insertRows with tail (a RETURNING clause) after the
-// values, and scan called on each row it returns (if tail is not empty).
+// values, and scan called on each row it returns.
 func (q *Queries) insertReturning(ctx context.Context, what, head, tail string, cols, n int, row func(args []any, i int) []any, scan func(*sql.Rows) error) error {
 	var stmt *sql.Stmt // for stmtRows rows
 	var stmtRows int
@@ -58,7 +58,7 @@ func (q *Queries) insertReturning(ctx context.Context, what, head, tail string, 
 		for i := start; i < start+k; i++ {
 			args = row(args, i)
 		}
-		if err := execOrScan(ctx, stmt, args, tail != "", scan); err != nil {
+		if err := execOrScan(ctx, stmt, args, scan); err != nil {
 			return fmt.Errorf("db: insert %d %s: %w", k, what, err)
 		}
 		start += k
@@ -66,9 +66,9 @@ func (q *Queries) insertReturning(ctx context.Context, what, head, tail string, 
 	return nil
 }
 
-// execOrScan runs stmt, reading what it returns with scan if returning.
-func execOrScan(ctx context.Context, stmt *sql.Stmt, args []any, returning bool, scan func(*sql.Rows) error) error {
-	if !returning {
+// execOrScan runs stmt, reading the rows it returns with scan if not nil.
+func execOrScan(ctx context.Context, stmt *sql.Stmt, args []any, scan func(*sql.Rows) error) error {
+	if scan == nil {
 		_, err := stmt.ExecContext(ctx, args...)
 		return err
 	}

@@ -81,7 +81,7 @@ type SubmissionWriter struct {
 	q                                       *Queries
 	course                                  int64
 	find, update, delBuild, delTests, score *sql.Stmt
-	found                                   map[string]submissionRef // by outside id: in the database (Find), or inserted by Flush
+	found                                   map[string]submissionRef // by outside id: in the database (Find), or Put (ID 0 until Flush)
 	pending                                 []*pendingSubmission     // Put since the last Flush, in order
 	byID                                    map[string]*pendingSubmission
 }
@@ -166,23 +166,21 @@ func (w *SubmissionWriter) Find(ctx context.Context, externalIDs []string) error
 // student's or assignment's submission is ErrSubmissionIDTaken, and nothing
 // is collected.
 func (w *SubmissionWriter) Put(s ExternalSubmission, build *BuildResult, tests []TestResult) (replaced bool, err error) {
-	if p := w.byID[s.ExternalID]; p != nil {
-		if p.s.AssignmentID != s.AssignmentID || p.s.UserID != s.UserID {
-			return false, ErrSubmissionIDTaken
-		}
+	ref, seen := w.found[s.ExternalID]
+	if seen && (ref.AssignmentID != s.AssignmentID || ref.UserID != s.UserID) {
+		return false, ErrSubmissionIDTaken
+	}
+	if p := w.byID[s.ExternalID]; p != nil { // earlier in the batch: not written yet
 		p.s, p.build, p.tests = s, build, tests
 		return true, nil
 	}
-	p := &pendingSubmission{s: s, build: build, tests: tests}
-	if ref, ok := w.found[s.ExternalID]; ok {
-		if ref.AssignmentID != s.AssignmentID || ref.UserID != s.UserID {
-			return false, ErrSubmissionIDTaken
-		}
-		p.id, replaced = ref.ID, true
+	if !seen {
+		w.found[s.ExternalID] = submissionRef{AssignmentID: s.AssignmentID, UserID: s.UserID} // its ID comes with Flush
 	}
+	p := &pendingSubmission{id: ref.ID, s: s, build: build, tests: tests}
 	w.pending = append(w.pending, p)
 	w.byID[s.ExternalID] = p
-	return replaced, nil
+	return seen, nil
 }
 
 // Flush writes what Put collected; call it before the transaction commits.
@@ -213,9 +211,10 @@ func (w *SubmissionWriter) Flush(ctx context.Context) error {
 			if err := rows.Scan(&id, &ext); err != nil {
 				return err
 			}
-			p := w.byID[ext]
-			p.id = id
-			w.found[ext] = submissionRef{ID: id, AssignmentID: p.s.AssignmentID, UserID: p.s.UserID}
+			w.byID[ext].id = id
+			ref := w.found[ext]
+			ref.ID = id
+			w.found[ext] = ref
 			return nil
 		})
 	if err != nil {
@@ -250,7 +249,7 @@ func (w *SubmissionWriter) Flush(ctx context.Context) error {
 // deletes its build and test results, for Flush to insert the new ones.
 func (w *SubmissionWriter) replace(ctx context.Context, p *pendingSubmission) error {
 	s := p.s
-	if _, err := w.update.ExecContext(ctx, s.CommitSHA, s.State, s.SubmittedAt.UTC(), s.Now.UTC(), p.id); err != nil {
+	if _, err := w.update.ExecContext(ctx, s.CommitSHA, s.State, w.q.timeArg(s.SubmittedAt), w.q.timeArg(s.Now), p.id); err != nil {
 		return fmt.Errorf("db: replace submission %d (%q): %w", p.id, s.ExternalID, err)
 	}
 	if _, err := w.delBuild.ExecContext(ctx, p.id); err != nil {
