@@ -27,6 +27,8 @@ type stmtCache struct {
 // row counts for each table) and the ingest writer's.
 const maxCachedStmts = 64
 
+// get returns query's cached statement, or nil after noting it for
+// prepareWanted (while there is room).
 func (c *stmtCache) get(query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
